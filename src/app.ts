@@ -1,0 +1,63 @@
+/** Start-up wiring shared by the commands: the database and the source chosen from the configuration. */
+import type { Config } from "./config.ts";
+import { connectPostgres, type Db, openPglite } from "./db/client.ts";
+import { migrate } from "./db/migrate.ts";
+import type { JobHandler } from "./jobs/types.ts";
+import { errorText, log } from "./log.ts";
+import { folderSource } from "./mail/folder_source.ts";
+import { PARSE_JOB } from "./mail/ingest.ts";
+import { parseJobHandler } from "./mail/parse_job.ts";
+import { s3Source } from "./mail/s3_source.ts";
+import type { MailSource } from "./mail/source.ts";
+
+const logger = log("db");
+
+/** Opens the configured database (PostgreSQL, or PGlite in DATA_DIR) and applies pending migrations. */
+export async function openDatabase(config: Config, options: { migrate?: boolean } = {}): Promise<Db> {
+  let db: Db;
+  if (config.databaseUrl) {
+    db = connectPostgres(config.databaseUrl, {
+      schema: config.databaseSchema,
+      max: Math.min(config.workerConcurrency + 4, 40),
+    });
+  } else {
+    try {
+      db = await openPglite(config.dataDir);
+    } catch (error) {
+      throw new Error(
+        `Cannot open the embedded database in DATA_DIR=${config.dataDir}: ${errorText(error)}. ` +
+          `Is another ses-daemon-bot using it? (PGlite allows one process; set DATABASE_URL for several.)`,
+      );
+    }
+  }
+  if (options.migrate !== false) {
+    try {
+      const applied = await migrate(db);
+      if (applied.length > 0) logger.info("Applied migrations {applied}", { applied });
+    } catch (error) {
+      await db.close().catch(() => {});
+      throw error;
+    }
+  }
+  return db;
+}
+
+/** The source of the configuration: S3 when SES_BUCKET is set, else the INBOX_DIR folder. */
+export function createSource(config: Config): MailSource {
+  if (config.sesBucket) {
+    return s3Source({
+      bucket: config.sesBucket,
+      prefix: config.sesPrefix,
+      processedPrefix: config.s3ProcessedPrefix,
+      afterIngest: config.s3AfterIngest,
+      region: config.awsRegion,
+      endpoint: config.s3Endpoint,
+    });
+  }
+  return folderSource(config.inboxDir);
+}
+
+/** Every job kind this version runs. */
+export function jobHandlers(_config: Config): Record<string, JobHandler> {
+  return { [PARSE_JOB]: parseJobHandler() };
+}

@@ -1,0 +1,74 @@
+/** `status`: what is stored and what the queue holds, for a person or (`--json`) for scripts and checks. */
+import type { Db } from "../db/client.ts";
+import { countEmails, countJobs, listFailedJobs } from "../db/status.ts";
+
+/** The `status --json` object. */
+export interface Status {
+  emails_total: number;
+  emails_processed: number;
+  emails_with_parse_error: number;
+  deliveries_total: number;
+  deliveries_not_emails: number;
+  jobs_pending: number;
+  jobs_running: number;
+  jobs_done: number;
+  jobs_failed: number;
+  oldest_pending_age_s: number | null;
+  jobs_by_kind: Record<string, Record<string, number>>;
+  recent_failures: { id: number; kind: string; attempts: number; last_error: string | null; at: string }[];
+}
+
+/** Reads the status from the database. */
+export async function readStatus(db: Db): Promise<Status> {
+  const [emails, jobs, failures] = await Promise.all([
+    countEmails(db),
+    countJobs(db),
+    listFailedJobs(db, 10),
+  ]);
+  const byState = (state: string) => jobs.filter((j) => j.state === state).reduce((n, j) => n + j.count, 0);
+  const ages = jobs.map((j) => j.oldest_runnable_s).filter((a): a is number => a !== null);
+  const byKind: Record<string, Record<string, number>> = {};
+  for (const j of jobs) (byKind[j.kind] ??= {})[j.state] = j.count;
+  return {
+    emails_total: emails.total,
+    emails_processed: emails.processed,
+    emails_with_parse_error: emails.with_parse_error,
+    deliveries_total: emails.deliveries,
+    deliveries_not_emails: emails.deliveries_not_emails,
+    jobs_pending: byState("pending"),
+    jobs_running: byState("running"),
+    jobs_done: byState("done"),
+    jobs_failed: byState("failed"),
+    oldest_pending_age_s: ages.length > 0 ? Math.round(Math.max(...ages)) : null,
+    jobs_by_kind: byKind,
+    recent_failures: failures.map((f) => ({
+      id: f.id,
+      kind: f.kind,
+      attempts: f.attempts,
+      last_error: f.last_error,
+      at: f.updated_at.toISOString(),
+    })),
+  };
+}
+
+/** Formats the status for a terminal. */
+export function formatStatus(s: Status): string {
+  const lines = [
+    `emails      ${s.emails_total} stored, ${s.emails_processed} processed, ${s.emails_with_parse_error} with a parse error`,
+    `deliveries  ${s.deliveries_total} received, ${s.deliveries_not_emails} not an email of their own (duplicate, oversize)`,
+    `jobs        ${s.jobs_pending} pending, ${s.jobs_running} running, ${s.jobs_done} done, ${s.jobs_failed} failed`,
+    `oldest runnable job waiting: ${
+      s.oldest_pending_age_s === null ? "none" : `${s.oldest_pending_age_s} s`
+    }`,
+  ];
+  for (const [kind, states] of Object.entries(s.jobs_by_kind)) {
+    lines.push(`  ${kind.padEnd(10)} ${Object.entries(states).map(([st, n]) => `${st} ${n}`).join(", ")}`);
+  }
+  if (s.recent_failures.length > 0) {
+    lines.push("recent failures (requeue with: ses-daemon-bot requeue ID… or --all):");
+    for (const f of s.recent_failures) {
+      lines.push(`  job ${f.id} ${f.kind} after ${f.attempts} attempts at ${f.at}: ${f.last_error ?? ""}`);
+    }
+  }
+  return lines.join("\n");
+}

@@ -1,0 +1,207 @@
+/**
+ * Configuration from the environment, read once at start-up into a typed object. Every bad variable is
+ * reported together, each with what to do about it. The README's configuration table lists the same
+ * variables (a test keeps them in step with {@linkcode CONFIG_VARS}).
+ */
+
+/** The daemon's settings. Durations are in milliseconds, sizes in bytes. */
+export interface Config {
+  databaseUrl: string | undefined;
+  databaseSchema: string | undefined;
+  dataDir: string;
+  sesBucket: string | undefined;
+  sesPrefix: string;
+  s3Endpoint: string | undefined;
+  s3ProcessedPrefix: string;
+  s3AfterIngest: "move" | "delete";
+  awsRegion: string;
+  inboxDir: string;
+  workerConcurrency: number;
+  pollIntervalMs: number;
+  jobLeaseMs: number;
+  jobMaxAttempts: number;
+  shutdownTimeoutMs: number;
+  maxMessageBytes: number;
+  logLevel: "debug" | "info" | "warning" | "error";
+  openaiApiKey: string | undefined;
+}
+
+/** One environment variable: its default (as written in the environment) and what it does. */
+export interface VarSpec {
+  name: string;
+  default: string;
+  description: string;
+}
+
+/** Every variable the daemon reads, in README order. */
+export const CONFIG_VARS: readonly VarSpec[] = [
+  { name: "DATABASE_URL", default: "", description: "PostgreSQL URL. Empty: embedded PGlite in DATA_DIR." },
+  {
+    name: "DATABASE_SCHEMA",
+    default: "",
+    description: "Schema for all tables (search_path). Empty: public.",
+  },
+  {
+    name: "DATA_DIR",
+    default: "./data",
+    description: "Embedded database folder (only without DATABASE_URL).",
+  },
+  {
+    name: "SES_BUCKET",
+    default: "",
+    description: "S3 bucket of the SES receipt rule. Empty: read INBOX_DIR.",
+  },
+  { name: "SES_PREFIX", default: "", description: "Key prefix of the receipt rule's objects." },
+  { name: "S3_ENDPOINT", default: "", description: "S3-compatible endpoint URL (path-style). Empty: AWS." },
+  {
+    name: "S3_PROCESSED_PREFIX",
+    default: "processed/",
+    description: "Where ingested objects are moved (S3_AFTER_INGEST=move); never listed as new mail.",
+  },
+  { name: "S3_AFTER_INGEST", default: "move", description: "`move` to S3_PROCESSED_PREFIX, or `delete`." },
+  { name: "AWS_REGION", default: "us-east-1", description: "AWS region of the bucket." },
+  {
+    name: "AWS_ACCESS_KEY_ID",
+    default: "",
+    description: "AWS credentials; empty: the SDK's default chain (instance role, profile).",
+  },
+  { name: "AWS_SECRET_ACCESS_KEY", default: "", description: "AWS credentials (with AWS_ACCESS_KEY_ID)." },
+  {
+    name: "INBOX_DIR",
+    default: "./inbox",
+    description: "Folder source: `*.eml` files, moved to `processed/`.",
+  },
+  { name: "WORKER_CONCURRENCY", default: "4", description: "Jobs run at once by this process (1–256)." },
+  {
+    name: "POLL_INTERVAL",
+    default: "10s",
+    description: "How often the source is listed (`500ms`, `10s`, `1m`).",
+  },
+  {
+    name: "JOB_LEASE",
+    default: "60s",
+    description: "A running job's lease, renewed while it runs; a dead worker's job is retried after it.",
+  },
+  {
+    name: "JOB_MAX_ATTEMPTS",
+    default: "5",
+    description: "Attempts before a job is `failed` (then `requeue`).",
+  },
+  {
+    name: "SHUTDOWN_TIMEOUT",
+    default: "20s",
+    description: "Drain deadline after SIGTERM; keep it below the unit's TimeoutStopSec (30s).",
+  },
+  {
+    name: "MAX_MESSAGE_BYTES",
+    default: "41943040",
+    description: "Larger messages are recorded, not parsed (SES's limit is 40 MB).",
+  },
+  { name: "LOG_LEVEL", default: "info", description: "`debug`, `info`, `warning` or `error`." },
+  { name: "OPENAI_API_KEY", default: "", description: "Key of the OpenAI-compatible classifier endpoint." },
+];
+
+/** Thrown when the environment is invalid; its message lists every problem, one per line. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Parses a duration: `250ms`, `10s`, `5m`, `1h`, or a bare number of seconds. Returns NaN when invalid. */
+export function parseDuration(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  if (!m) return NaN;
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? "s") as "ms" | "s" | "m" | "h"];
+  return Math.round(Number(m[1]) * unit);
+}
+
+/** Reads and validates the configuration from `env` (by default the process environment). */
+export function loadConfig(env: (name: string) => string | undefined = (n) => Deno.env.get(n)): Config {
+  const problems: string[] = [];
+  const spec = new Map(CONFIG_VARS.map((v) => [v.name, v]));
+  const str = (name: string): string => {
+    const value = env(name)?.trim();
+    return value === undefined || value === "" ? spec.get(name)!.default : value;
+  };
+  const opt = (name: string) => str(name) || undefined;
+  const int = (name: string, min: number, max: number): number => {
+    const text = str(name);
+    const n = Number(text);
+    if (!/^\d+$/.test(text) || n < min || n > max) {
+      problems.push(`${name}=${JSON.stringify(text)}: expected a whole number from ${min} to ${max}`);
+    }
+    return n;
+  };
+  const duration = (name: string, minMs: number): number => {
+    const ms = parseDuration(str(name));
+    if (!(ms >= minMs)) {
+      problems.push(
+        `${name}=${
+          JSON.stringify(str(name))
+        }: expected a duration of at least ${minMs} ms, like 500ms, 10s or 2m`,
+      );
+    }
+    return ms;
+  };
+  const oneOf = <T extends string>(name: string, values: readonly T[]): T => {
+    const value = str(name);
+    if (!values.includes(value as T)) {
+      problems.push(`${name}=${JSON.stringify(value)}: expected one of ${values.join(", ")}`);
+    }
+    return value as T;
+  };
+  const url = (name: string, protocols: string[]): string | undefined => {
+    const value = opt(name);
+    if (value === undefined) return undefined;
+    let ok = false;
+    try {
+      ok = protocols.includes(new URL(value).protocol);
+    } catch { /* reported below */ }
+    if (!ok) {
+      problems.push(
+        `${name}: not a valid ${protocols.join(" or ")} URL (value hidden: it may hold a password)`,
+      );
+    }
+    return value;
+  };
+
+  const config: Config = {
+    databaseUrl: url("DATABASE_URL", ["postgres:", "postgresql:"]),
+    databaseSchema: opt("DATABASE_SCHEMA"),
+    dataDir: str("DATA_DIR"),
+    sesBucket: opt("SES_BUCKET"),
+    sesPrefix: str("SES_PREFIX"),
+    s3Endpoint: url("S3_ENDPOINT", ["http:", "https:"]),
+    s3ProcessedPrefix: str("S3_PROCESSED_PREFIX"),
+    s3AfterIngest: oneOf("S3_AFTER_INGEST", ["move", "delete"] as const),
+    awsRegion: str("AWS_REGION"),
+    inboxDir: str("INBOX_DIR"),
+    workerConcurrency: int("WORKER_CONCURRENCY", 1, 256),
+    pollIntervalMs: duration("POLL_INTERVAL", 100),
+    jobLeaseMs: duration("JOB_LEASE", 1000),
+    jobMaxAttempts: int("JOB_MAX_ATTEMPTS", 1, 100),
+    shutdownTimeoutMs: duration("SHUTDOWN_TIMEOUT", 0),
+    maxMessageBytes: int("MAX_MESSAGE_BYTES", 1024, 1024 ** 3),
+    logLevel: oneOf("LOG_LEVEL", ["debug", "info", "warning", "error"] as const),
+    openaiApiKey: opt("OPENAI_API_KEY"),
+  };
+  if (config.databaseSchema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(config.databaseSchema)) {
+    problems.push(
+      `DATABASE_SCHEMA=${JSON.stringify(config.databaseSchema)}: use lower-case letters, digits and _`,
+    );
+  }
+  if (!!opt("AWS_ACCESS_KEY_ID") !== !!opt("AWS_SECRET_ACCESS_KEY")) {
+    problems.push(
+      "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY: set both, or neither (to use the instance role)",
+    );
+  }
+  if (config.s3ProcessedPrefix === "" || config.s3ProcessedPrefix === config.sesPrefix) {
+    problems.push(
+      "S3_PROCESSED_PREFIX: must be non-empty and differ from SES_PREFIX, or ingested mail is read again",
+    );
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}

@@ -1,0 +1,116 @@
+/** Typed wrappers of `sql/queries/raw_messages/*.sql` and `sql/queries/emails/*.sql`. */
+import type { Queryable } from "./client.ts";
+import insertRawMessageSql from "../../sql/queries/raw_messages/insert_raw_message.sql" with { type: "text" };
+import getRawMessageSql from "../../sql/queries/raw_messages/get_raw_message.sql" with { type: "text" };
+import linkRawMessageSql from "../../sql/queries/raw_messages/link_raw_message.sql" with { type: "text" };
+import insertEmailSql from "../../sql/queries/emails/insert_email.sql" with { type: "text" };
+import findEmailIdSql from "../../sql/queries/emails/find_email_id.sql" with { type: "text" };
+import type { AttachmentMeta } from "../mail/parse.ts";
+
+/** Parameters of {@linkcode insertRawMessage}. */
+export interface RawMessageParams {
+  sourceKey: string;
+  source: string;
+  location: string | null;
+  sha256: string;
+  sizeBytes: number;
+  /** The bytes; null only when the message was too large to read (then `location` keeps it). */
+  raw: Uint8Array | null;
+  error: string | null;
+}
+
+/** A stored delivery. */
+export interface RawMessageRow {
+  id: number;
+  source_key: string;
+  source: string;
+  location: string | null;
+  sha256: string;
+  size_bytes: number;
+  raw: Uint8Array | null;
+  error: string | null;
+  email_id: number | null;
+  received_at: Date;
+}
+
+/** Stores a delivery; returns its id, or undefined when its source key was stored before. */
+export async function insertRawMessage(q: Queryable, p: RawMessageParams): Promise<number | undefined> {
+  const { rows } = await q.query<{ id: number }>(insertRawMessageSql, [
+    p.sourceKey,
+    p.source,
+    p.location,
+    p.sha256,
+    p.sizeBytes,
+    p.raw,
+    p.error,
+  ]);
+  return rows[0]?.id;
+}
+
+/** Reads a stored delivery with its bytes. */
+export async function getRawMessage(q: Queryable, id: number): Promise<RawMessageRow | undefined> {
+  return (await q.query<RawMessageRow>(getRawMessageSql, [id])).rows[0];
+}
+
+/** Records the email a delivery became or duplicated. */
+export async function linkRawMessage(
+  q: Queryable,
+  p: { id: number; emailId: number | null; error: string | null },
+): Promise<void> {
+  await q.query(linkRawMessageSql, [p.id, p.emailId, p.error]);
+}
+
+/** Parameters of {@linkcode insertEmail}. */
+export interface EmailParams {
+  messageId: string;
+  sender: string;
+  subject: string | null;
+  body: string | null;
+  rawId: number;
+  messageIdGenerated: boolean;
+  senderName: string | null;
+  replyTo: string | null;
+  recipients: string[];
+  inReplyTo: string | null;
+  references: string | null;
+  sentAt: Date | null;
+  bodyHtml: boolean;
+  headers: Record<string, string[]>;
+  attachments: AttachmentMeta[];
+  sizeBytes: number;
+  parseError: string | null;
+  receivedAt: Date;
+}
+
+/** Creates an email; returns its id, or undefined when its Message-ID (or delivery) is stored already. */
+export async function insertEmail(q: Queryable, p: EmailParams): Promise<number | undefined> {
+  const { rows } = await q.query<{ id: number }>(insertEmailSql, [
+    p.messageId,
+    p.sender,
+    p.subject,
+    p.body,
+    p.rawId,
+    p.messageIdGenerated,
+    p.senderName,
+    p.replyTo,
+    JSON.stringify(p.recipients),
+    p.inReplyTo,
+    p.references,
+    p.sentAt,
+    p.bodyHtml,
+    JSON.stringify(p.headers),
+    JSON.stringify(p.attachments),
+    p.sizeBytes,
+    p.parseError,
+    p.receivedAt,
+  ]);
+  return rows[0]?.id;
+}
+
+/** The id of the email stored for a Message-ID or a delivery. */
+export async function findEmailId(
+  q: Queryable,
+  p: { messageId: string; rawId: number },
+): Promise<number | undefined> {
+  return (await q.query<{ id: number }>(findEmailIdSql, [p.messageId, p.rawId])).rows[0]?.id;
+}

@@ -1,0 +1,99 @@
+/** Typed wrappers of `sql/queries/jobs/*.sql`: one function per statement. */
+import type { Queryable } from "./client.ts";
+import enqueueJobSql from "../../sql/queries/jobs/enqueue_job.sql" with { type: "text" };
+import claimJobsSql from "../../sql/queries/jobs/claim_jobs.sql" with { type: "text" };
+import completeJobSql from "../../sql/queries/jobs/complete_job.sql" with { type: "text" };
+import retryJobSql from "../../sql/queries/jobs/retry_job.sql" with { type: "text" };
+import failJobSql from "../../sql/queries/jobs/fail_job.sql" with { type: "text" };
+import extendLeasesSql from "../../sql/queries/jobs/extend_leases.sql" with { type: "text" };
+import rescueExpiredJobsSql from "../../sql/queries/jobs/rescue_expired_jobs.sql" with { type: "text" };
+import requeueJobsSql from "../../sql/queries/jobs/requeue_jobs.sql" with { type: "text" };
+
+/** Job states, as constrained by the table's CHECK. */
+export type JobState = "pending" | "running" | "done" | "failed";
+
+/** A job leased to a worker. */
+export interface ClaimedJob {
+  id: number;
+  kind: string;
+  payload: Record<string, unknown>;
+  attempts: number;
+  max_attempts: number;
+}
+
+/** Parameters of {@linkcode enqueueJob}. */
+export interface EnqueueParams {
+  kind: string;
+  /** Idempotency key: a second enqueue with the same key does nothing. */
+  uniqueKey?: string;
+  payload?: Record<string, unknown>;
+  maxAttempts: number;
+  runAt?: Date;
+}
+
+/** Adds a job; returns its id, or undefined when a job with the same unique key exists. */
+export async function enqueueJob(q: Queryable, p: EnqueueParams): Promise<number | undefined> {
+  const { rows } = await q.query<{ id: number }>(enqueueJobSql, [
+    p.kind,
+    p.uniqueKey ?? null,
+    JSON.stringify(p.payload ?? {}),
+    p.maxAttempts,
+    p.runAt ?? null,
+  ]);
+  return rows[0]?.id;
+}
+
+/** Leases up to `limit` runnable jobs to `workerId` for `leaseMs`. */
+export async function claimJobs(
+  q: Queryable,
+  p: { workerId: string; limit: number; leaseMs: number; now?: Date },
+): Promise<ClaimedJob[]> {
+  const { rows } = await q.query<ClaimedJob>(claimJobsSql, [p.workerId, p.limit, p.leaseMs, p.now ?? null]);
+  return rows;
+}
+
+/** Marks a job done; false when this worker no longer held its lease. */
+export async function completeJob(q: Queryable, p: { id: number; workerId: string }): Promise<boolean> {
+  return (await q.query(completeJobSql, [p.id, p.workerId])).count === 1;
+}
+
+/** Reschedules a job at `runAt` (or fails it when out of attempts); returns its new state, undefined if lost. */
+export async function retryJob(
+  q: Queryable,
+  p: { id: number; workerId: string; error: string; runAt: Date },
+): Promise<JobState | undefined> {
+  const { rows } = await q.query<{ state: JobState }>(retryJobSql, [p.id, p.workerId, p.error, p.runAt]);
+  return rows[0]?.state;
+}
+
+/** Fails a job for good; false when this worker no longer held its lease. */
+export async function failJob(
+  q: Queryable,
+  p: { id: number; workerId: string; error: string },
+): Promise<boolean> {
+  return (await q.query(failJobSql, [p.id, p.workerId, p.error])).count === 1;
+}
+
+/** Renews the leases of `ids` held by `workerId`; returns how many it renewed. */
+export async function extendLeases(
+  q: Queryable,
+  p: { workerId: string; ids: number[]; leaseMs: number },
+): Promise<number> {
+  return (await q.query(extendLeasesSql, [p.workerId, p.ids, p.leaseMs])).count;
+}
+
+/** Returns jobs with expired leases to pending (or failed); returns them. */
+export async function rescueExpiredJobs(
+  q: Queryable,
+  p: { now?: Date } = {},
+): Promise<{ id: number; state: JobState }[]> {
+  return (await q.query<{ id: number; state: JobState }>(rescueExpiredJobsSql, [p.now ?? null])).rows;
+}
+
+/** Requeues failed jobs: all of them, or those in `ids`. Returns the requeued jobs. */
+export async function requeueJobs(
+  q: Queryable,
+  p: { ids: number[]; all: boolean },
+): Promise<{ id: number; kind: string }[]> {
+  return (await q.query<{ id: number; kind: string }>(requeueJobsSql, [p.ids, p.all])).rows;
+}

@@ -1,0 +1,36 @@
+/**
+ * Forward-only migrations from `sql/migrations/`, embedded in the binary by raw imports. Applied in one
+ * transaction under an advisory lock, so several instances starting at once apply each file exactly once.
+ */
+import type { Db } from "./client.ts";
+import m0001 from "../../sql/migrations/0001_init.sql" with { type: "text" };
+
+/** Every migration in order. Add new files here; never edit or reorder landed ones. */
+export const MIGRATIONS: readonly { version: string; sql: string }[] = [
+  { version: "0001_init", sql: m0001 },
+];
+
+// Any constant works; it only has to be the same in every instance. ("sesd" in ASCII.)
+const MIGRATION_LOCK = 0x73657364;
+
+/** Applies the pending migrations; returns the versions it applied (empty when up to date). */
+export async function migrate(db: Db): Promise<string[]> {
+  return await db.transaction(async (tx) => {
+    // Lock first: two processes both running CREATE TABLE IF NOT EXISTS would still race on the catalog.
+    // The lock key includes the schema so that separate schemas (tests, shared servers) do not wait on each other.
+    await tx.query("SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))", [MIGRATION_LOCK]);
+    await tx.query(
+      "CREATE TABLE IF NOT EXISTS schema_migrations (version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
+    );
+    const { rows } = await tx.query<{ version: string }>("SELECT version FROM schema_migrations");
+    const done = new Set(rows.map((r) => r.version));
+    const applied: string[] = [];
+    for (const m of MIGRATIONS) {
+      if (done.has(m.version)) continue;
+      await tx.exec(m.sql);
+      await tx.query("INSERT INTO schema_migrations (version) VALUES ($1)", [m.version]);
+      applied.push(m.version);
+    }
+    return applied;
+  });
+}

@@ -1,0 +1,122 @@
+/**
+ * Ingest: one message from a source into `raw_messages`, with its `parse` job, in one transaction; only then
+ * is the source object moved or deleted. A crash between the commit and the move leaves the object in place;
+ * the next poll finds its source key stored and just moves it: never a second row, never a lost message.
+ */
+import { encodeHex } from "./hex.ts";
+import type { Db } from "../db/client.ts";
+import { insertRawMessage } from "../db/emails.ts";
+import { enqueueJob } from "../db/jobs.ts";
+import { errorText, log } from "../log.ts";
+import type { MailSource, SourceItem } from "./source.ts";
+
+/** The job kind that turns a stored delivery into an email. */
+export const PARSE_JOB = "parse";
+
+/** Options of {@linkcode ingestItem} and {@linkcode pollSource}. */
+export interface IngestOptions {
+  maxMessageBytes: number;
+  jobMaxAttempts: number;
+}
+
+/** What became of one source item. */
+export type IngestResult = "stored" | "known" | "oversize";
+
+const logger = log("ingest");
+
+/** Stores one item and takes it out of the source. */
+export async function ingestItem(
+  db: Db,
+  source: MailSource,
+  item: SourceItem,
+  options: IngestOptions,
+): Promise<IngestResult> {
+  let raw: Uint8Array | null = null;
+  let sha256: string;
+  let error: string | null = null;
+  let key = item.key;
+  const oversize = (size: number) =>
+    `message is ${size} bytes, over MAX_MESSAGE_BYTES (${options.maxMessageBytes}); not read or parsed, ` +
+    `the original is kept at its location`;
+  if (item.size !== undefined && item.size > options.maxMessageBytes) {
+    error = oversize(item.size);
+    sha256 = "";
+    key ??= `${source.kind}:${item.name}:${item.size}`;
+  } else {
+    raw = await source.read(item);
+    if (raw.length > options.maxMessageBytes) {
+      error = oversize(raw.length);
+      raw = null;
+    }
+    sha256 = raw ? await digest(raw) : "";
+    key ??= raw ? `sha256:${sha256}` : `${source.kind}:${item.name}:${item.size}`;
+  }
+  const keep = raw === null;
+  const stored = await db.transaction(async (tx) => {
+    const id = await insertRawMessage(tx, {
+      sourceKey: key,
+      source: source.kind,
+      location: source.location(item, { keep }),
+      sha256,
+      sizeBytes: raw?.length ?? item.size ?? 0,
+      raw,
+      error,
+    });
+    if (id === undefined) return false;
+    await enqueueJob(tx, {
+      kind: PARSE_JOB,
+      uniqueKey: `parse:raw:${id}`,
+      payload: { raw_id: id },
+      maxAttempts: options.jobMaxAttempts,
+    });
+    return true;
+  });
+  await source.finish(item, { keep });
+  if (error) logger.warn("Stored {name} without parsing: {error}", { name: item.name, error });
+  return !stored ? "known" : keep ? "oversize" : "stored";
+}
+
+/** Totals of one {@linkcode pollSource} pass. */
+export interface PollSummary {
+  stored: number;
+  known: number;
+  oversize: number;
+  errors: number;
+}
+
+/**
+ * Ingests everything the source lists now, `concurrency` items at a time. An item that fails (unreadable,
+ * database down) is logged and left in the source for the next poll; the pass goes on with the others.
+ */
+export async function pollSource(
+  db: Db,
+  source: MailSource,
+  options: IngestOptions & { concurrency: number; onItem?: (result: IngestResult | "error") => void },
+): Promise<PollSummary> {
+  const summary: PollSummary = { stored: 0, known: 0, oversize: 0, errors: 0 };
+  const running = new Set<Promise<void>>();
+  for await (const item of source.list()) {
+    const task = ingestItem(db, source, item, options).then(
+      (result) => {
+        summary[result]++;
+        options.onItem?.(result);
+      },
+      (error) => {
+        summary.errors++;
+        options.onItem?.("error");
+        logger.error("Cannot ingest {name}; it stays in the source for the next poll: {error}", {
+          name: item.name,
+          error: errorText(error),
+        });
+      },
+    ).finally(() => running.delete(task));
+    running.add(task);
+    if (running.size >= options.concurrency) await Promise.race(running);
+  }
+  await Promise.all(running);
+  return summary;
+}
+
+async function digest(bytes: Uint8Array): Promise<string> {
+  return encodeHex(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>)));
+}

@@ -1,0 +1,172 @@
+/**
+ * Raw RFC 5322 bytes to the fields of an `emails` row, with postal-mime. Never throws on bad input: whatever
+ * cannot be read is described in `problems` (stored as `emails.parse_error`) and the rest is kept.
+ */
+import PostalMime from "postal-mime";
+import { htmlToText } from "./html_text.ts";
+
+/** An attachment as stored in the row: metadata only; the bytes stay in the raw message. */
+export interface AttachmentMeta {
+  filename: string | null;
+  mime_type: string;
+  size: number;
+  disposition: string | null;
+  content_id: string | null;
+}
+
+/** What the rest of the pipeline needs of one message. */
+export interface ParsedEmail {
+  /** The Message-ID header as written (with angle brackets), or undefined when missing or blank. */
+  messageId: string | undefined;
+  /** From's address, else Return-Path's; "" when neither is usable. */
+  sender: string;
+  senderName: string | undefined;
+  replyTo: string | undefined;
+  /** To and Cc addresses. */
+  recipients: string[];
+  subject: string | undefined;
+  /** The text part, or the HTML part turned into text when there is no text part. */
+  body: string | undefined;
+  bodyFromHtml: boolean;
+  html: string | undefined;
+  inReplyTo: string | undefined;
+  references: string | undefined;
+  sentAt: Date | undefined;
+  /** Lower-cased header name to its values, in order. */
+  headers: Record<string, string[]>;
+  attachments: AttachmentMeta[];
+  /** Why parts of the message could not be read; empty for a clean message. */
+  problems: string[];
+}
+
+const KNOWN_HEADERS = [
+  "from",
+  "subject",
+  "date",
+  "message-id",
+  "received",
+  "to",
+  "return-path",
+  "mime-version",
+];
+
+/** Parses one raw message. */
+export async function parseEmail(raw: Uint8Array): Promise<ParsedEmail> {
+  const problems: string[] = [];
+  if (raw.length === 0) problems.push("empty message (0 bytes)");
+  else if (looksBinary(raw)) problems.push("binary data, not a text e-mail message");
+
+  let mail: Awaited<ReturnType<typeof PostalMime.parse>> | undefined;
+  try {
+    mail = await PostalMime.parse(raw, { attachmentEncoding: "arraybuffer" });
+  } catch (error) {
+    problems.push(`MIME parser failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+
+  const headers: Record<string, string[]> = {};
+  for (const h of mail?.headers ?? []) (headers[h.key.toLowerCase()] ??= []).push(h.value);
+  if (raw.length > 0 && !KNOWN_HEADERS.some((k) => k in headers)) {
+    problems.push("no e-mail headers found (From, Subject, Date, Message-ID, Received)");
+  }
+  problems.push(...charsetProblems(raw), ...truncationProblems(raw, headers));
+
+  const from = mail?.from?.address ? mail.from : undefined;
+  const returnPath = stripBrackets(headers["return-path"]?.[0]);
+  const sender = (from?.address || returnPath || "").trim().toLowerCase();
+  if (!sender && raw.length > 0) problems.push("no sender: neither From nor Return-Path has an address");
+
+  let body = mail?.text?.trim() ? mail.text : undefined;
+  let bodyFromHtml = false;
+  if (body === undefined && mail?.html) {
+    body = htmlToText(mail.html);
+    bodyFromHtml = true;
+  }
+  const messageId = mail?.messageId?.trim() || undefined;
+  const sent = mail?.date ? new Date(mail.date) : undefined;
+
+  return {
+    messageId: messageId && messageId.length <= 995 ? messageId : undefined,
+    sender,
+    senderName: from?.name || undefined,
+    replyTo: mail?.replyTo?.find((a) => a.address)?.address?.toLowerCase(),
+    recipients: [...(mail?.to ?? []), ...(mail?.cc ?? [])].flatMap((a) =>
+      a.address ? [a.address.toLowerCase()] : (a.group ?? []).map((g) => g.address.toLowerCase())
+    ),
+    subject: mail?.subject,
+    body: body?.replaceAll("\u0000", ""),
+    bodyFromHtml,
+    html: mail?.html,
+    inReplyTo: mail?.inReplyTo,
+    references: mail?.references,
+    sentAt: sent && !Number.isNaN(sent.getTime()) ? sent : undefined,
+    headers,
+    attachments: (mail?.attachments ?? []).map((a) => ({
+      filename: a.filename ?? null,
+      mime_type: a.mimeType,
+      size: typeof a.content === "string" ? a.content.length : a.content.byteLength,
+      disposition: a.disposition ?? null,
+      content_id: a.contentId ?? null,
+    })),
+    problems,
+  };
+}
+
+function stripBrackets(value: string | undefined): string | undefined {
+  const v = value?.trim().replace(/^<|>$/g, "").trim();
+  return v && v.includes("@") ? v : undefined;
+}
+
+/** More than 1% NUL or control bytes in the first 8 KB: an image or archive, not mail. */
+function looksBinary(raw: Uint8Array): boolean {
+  const n = Math.min(raw.length, 8192);
+  let bad = 0;
+  for (let i = 0; i < n; i++) {
+    const b = raw[i];
+    if (b === 0 || (b < 32 && b !== 9 && b !== 10 && b !== 13 && b !== 12)) bad++;
+  }
+  return bad > n / 100;
+}
+
+/** The header part of every MIME part names its charset; report the ones this runtime cannot decode. */
+function charsetProblems(raw: Uint8Array): string[] {
+  const text = latin1(raw, 4 * 1024 * 1024);
+  const unknown = new Set<string>();
+  let at = 0;
+  // Bounded scan: indexOf jumps between occurrences, and each label is at most 40 characters long.
+  while ((at = text.indexOf("charset=", at)) >= 0 && unknown.size < 5) {
+    at += 8;
+    // Only Content-Type header lines (or their folded continuations) count, not HTML or quoted-printable text.
+    const before = text.slice(Math.max(0, at - 300), at);
+    const nl = before.lastIndexOf("\n");
+    const head = before.slice(nl + 1).toLowerCase();
+    if ((nl < 0 && at > 300) || !(head.startsWith("content-type:") || head[0] === " " || head[0] === "\t")) {
+      continue;
+    }
+    if (head.includes("<") || text.startsWith("3d", at)) continue;
+    const label = /^"?([A-Za-z0-9_.:+-]{1,40})/.exec(text.slice(at, at + 42))?.[1];
+    if (!label) continue;
+    try {
+      new TextDecoder(label);
+    } catch {
+      unknown.add(label.toLowerCase());
+    }
+  }
+  return [...unknown].map((c) =>
+    `unknown charset "${c}": that part was decoded as Latin-1 and may be garbled`
+  );
+}
+
+/** A multipart message whose closing boundary never comes was cut short (lost attachments, half a body). */
+function truncationProblems(raw: Uint8Array, headers: Record<string, string[]>): string[] {
+  const type = headers["content-type"]?.[0] ?? "";
+  const boundary = /boundary\s*=\s*"?([^";\s]{1,200})"?/i.exec(type)?.[1];
+  if (!type.toLowerCase().includes("multipart/") || !boundary) return [];
+  const text = latin1(raw, raw.length);
+  return text.includes(`--${boundary}--`)
+    ? []
+    : [`truncated: the closing MIME boundary "--${boundary}--" is missing; parts after the cut are lost`];
+}
+
+function latin1(raw: Uint8Array, max: number): string {
+  return new TextDecoder("latin1").decode(raw.subarray(0, max));
+}

@@ -1,0 +1,84 @@
+/**
+ * The `parse` job: a stored delivery becomes an `emails` row. A second delivery of a stored Message-ID is
+ * linked to the first email and goes no further. Whatever cannot be read is recorded in `parse_error`; the
+ * raw bytes stay in `raw_messages`, so a requeued job can parse again after a fix.
+ */
+import type { Queryable } from "../db/client.ts";
+import { findEmailId, getRawMessage, insertEmail, linkRawMessage, type RawMessageRow } from "../db/emails.ts";
+import { type JobHandler, PermanentError } from "../jobs/types.ts";
+import { type ParsedEmail, parseEmail } from "./parse.ts";
+
+/** Called in the parse job's transaction for a new email: enqueue the next stage here. */
+export type OnParsed = (tx: Queryable, emailId: number) => Promise<void>;
+
+/** The handler of `parse` jobs (payload `{raw_id}`). */
+export function parseJobHandler(onParsed?: OnParsed): JobHandler {
+  return async ({ job, db, log }) => {
+    const rawId = Number(job.payload.raw_id);
+    const row = await getRawMessage(db, rawId);
+    if (!row) throw new PermanentError(`Cannot parse delivery ${rawId}: no such row in raw_messages`);
+    if (row.email_id !== null) return; // done before a crash cut the job short
+    const parsed = row.raw ? await parseEmail(row.raw) : undefined;
+    const email = toEmailRow(row, parsed);
+    await db.transaction(async (tx) => {
+      const emailId = await insertEmail(tx, email);
+      if (emailId !== undefined) {
+        await linkRawMessage(tx, { id: rawId, emailId, error: null });
+        await onParsed?.(tx, emailId);
+        log.info("Stored email {emailId} from delivery {rawId}", {
+          emailId,
+          rawId,
+          parseError: email.parseError ?? undefined,
+        });
+        return;
+      }
+      const existing = await findEmailId(tx, { messageId: email.messageId, rawId });
+      await linkRawMessage(tx, {
+        id: rawId,
+        emailId: existing ?? null,
+        error: `duplicate delivery of Message-ID already stored as email ${existing}`,
+      });
+      log.info("Delivery {rawId} repeats email {emailId}; not stored again", { rawId, emailId: existing });
+    });
+  };
+}
+
+function toEmailRow(row: RawMessageRow, parsed: ParsedEmail | undefined) {
+  const problems = parsed?.problems ?? [row.error ?? "message was not read"];
+  // Without a Message-ID the content hash is a stable identity: the same bytes delivered twice are one email.
+  const generated = `<${
+    row.sha256 || row.source_key.replace(/[^A-Za-z0-9._-]/g, "_")
+  }@ses-daemon-bot.invalid>`;
+  return {
+    messageId: clean(parsed?.messageId) ?? generated,
+    messageIdGenerated: !parsed?.messageId,
+    sender: clean(parsed?.sender) ?? "",
+    subject: clean(parsed?.subject) ?? null,
+    body: clean(parsed?.body) ?? null,
+    rawId: row.id,
+    senderName: clean(parsed?.senderName) ?? null,
+    replyTo: clean(parsed?.replyTo) ?? null,
+    recipients: (parsed?.recipients ?? []).map((r) => clean(r) ?? ""),
+    inReplyTo: clean(parsed?.inReplyTo) ?? null,
+    references: clean(parsed?.references) ?? null,
+    sentAt: parsed?.sentAt ?? null,
+    bodyHtml: parsed?.bodyFromHtml ?? false,
+    headers: Object.fromEntries(
+      Object.entries(parsed?.headers ?? {}).map(([k, v]) => [clean(k) ?? "", v.map((x) => clean(x) ?? "")]),
+    ),
+    attachments: (parsed?.attachments ?? []).map((a) => ({
+      ...a,
+      filename: clean(a.filename ?? undefined) ?? null,
+    })),
+    sizeBytes: row.size_bytes,
+    parseError: problems.length > 0 ? problems.join("; ") : null,
+    receivedAt: row.received_at,
+  };
+}
+
+/** PostgreSQL text and jsonb cannot hold NUL characters or lone surrogates; drop them. */
+function clean(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  // toWellFormed replaces lone surrogates with U+FFFD.
+  return text.replaceAll("\u0000", "").toWellFormed();
+}

@@ -1,0 +1,217 @@
+/**
+ * ses-daemon-bot: the command line. The only module that calls Deno.exit.
+ * Exit codes: 0 success, 1 runtime failure, 2 usage or configuration error.
+ */
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { jobHandlers, openDatabase } from "./app.ts";
+import { formatStatus, readStatus } from "./cli/status.ts";
+import { type Config, CONFIG_VARS, ConfigError, loadConfig } from "./config.ts";
+import { requeueJobs } from "./db/jobs.ts";
+import { migrate } from "./db/migrate.ts";
+import { runDaemon } from "./daemon.ts";
+import { Worker } from "./jobs/worker.ts";
+import { closeLogging, errorText, setupLogging } from "./log.ts";
+import { filesSource } from "./mail/folder_source.ts";
+import { type IngestResult, pollSource } from "./mail/ingest.ts";
+
+class UsageError extends Error {}
+
+const MAIN_HELP =
+  `ses-daemon-bot: turns inbound mail (AWS SES via S3, or a folder) into stored, classified, acted-on emails.
+
+Usage: ses-daemon-bot <command> [options]
+
+Commands:
+  run [--once]              the daemon (--once: ingest what is there, run every job, exit)
+  migrate                   apply database migrations (run also does this at start)
+  ingest FILE|DIR…          store .eml files (folders: their *.eml) and run their jobs; files stay in place
+  status [--json]           counts by state, oldest pending job, recent failures
+  requeue [--all | ID…]     give failed jobs a fresh set of attempts
+
+Every command takes --help. Configuration comes from the environment: see 'ses-daemon-bot run --help'.
+Exit codes: 0 success, 1 runtime failure, 2 usage or configuration error.`;
+
+const HELP: Record<string, string> = {
+  run: `Usage: ses-daemon-bot run [--once]
+
+Polls the source (S3 when SES_BUCKET is set, else INBOX_DIR) every POLL_INTERVAL and runs jobs with
+WORKER_CONCURRENCY workers. SIGTERM/SIGINT: stop and drain within SHUTDOWN_TIMEOUT; a second signal exits now.
+
+Options:
+  --once     ingest what the source holds now, run every runnable job, then exit 0
+  --help     this text
+
+Environment:
+${
+    CONFIG_VARS.map((v) =>
+      `  ${v.name.padEnd(22)} ${v.description}${v.default ? ` Default: ${v.default}` : ""}`
+    ).join("\n")
+  }`,
+  migrate: `Usage: ses-daemon-bot migrate
+
+Applies pending migrations (sql/migrations, embedded) under an advisory lock; safe to run from several
+processes at once. Prints the versions applied.`,
+  ingest: `Usage: ses-daemon-bot ingest FILE|DIR…
+
+Stores each .eml file (for a folder: each *.eml in it) exactly as 'run' would, then runs the resulting jobs.
+Files are not moved; a file stored before is recognised by its content (sha256) and skipped.`,
+  status: `Usage: ses-daemon-bot status [--json]
+
+Counts emails, deliveries and jobs by state, the age of the oldest runnable job and the recent failures.
+--json prints one object (emails_total, emails_processed, jobs_pending, jobs_failed, …).`,
+  requeue: `Usage: ses-daemon-bot requeue (--all | ID…)
+
+Returns failed jobs to the queue with a fresh set of attempts. IDs are job ids, as 'status' lists them.`,
+};
+
+async function main(args: string[]): Promise<number> {
+  const [command, ...rest] = args;
+  if (command === undefined || command === "--help" || command === "-h" || command === "help") {
+    console.log(MAIN_HELP);
+    return command === undefined ? 2 : 0;
+  }
+  if (!(command in HELP)) {
+    throw new UsageError(`Unknown command "${command}". Commands: ${Object.keys(HELP).join(", ")}`);
+  }
+  const { values, positionals } = parse(rest, {
+    once: { type: "boolean", default: false },
+    json: { type: "boolean", default: false },
+    all: { type: "boolean", default: false },
+    help: { type: "boolean", short: "h", default: false },
+  });
+  if (values.help) {
+    console.log(HELP[command]);
+    return 0;
+  }
+  const allowed: Record<string, string[]> = { run: ["once"], status: ["json"], requeue: ["all"] };
+  for (const flag of ["once", "json", "all"] as const) {
+    if (values[flag] && !allowed[command]?.includes(flag)) {
+      throw new UsageError(`${command} does not take --${flag}; see '${command} --help'`);
+    }
+  }
+  const config = loadConfig();
+  await setupLogging(config.logLevel, command === "run" ? "stdout" : "stderr");
+  try {
+    switch (command) {
+      case "run":
+        if (positionals.length > 0) throw new UsageError("run takes no arguments; see 'run --help'");
+        await runDaemon(config, { once: values.once, exitNow: (code) => Deno.exit(code) });
+        return 0;
+      case "migrate":
+        return await withDb(config, async (db) => {
+          const applied = await migrate(db);
+          console.log(applied.length > 0 ? `applied ${applied.join(", ")}` : "up to date");
+          return 0;
+        }, false);
+      case "ingest":
+        if (positionals.length === 0) throw new UsageError("ingest needs at least one FILE or DIR");
+        return await ingest(config, positionals);
+      case "status":
+        return await withDb(config, async (db) => {
+          const status = await readStatus(db);
+          console.log(values.json ? JSON.stringify(status) : formatStatus(status));
+          return 0;
+        });
+      case "requeue": {
+        if (values.all === positionals.length > 0) {
+          throw new UsageError("requeue needs either --all or job IDs");
+        }
+        const ids = positionals.map((p) => {
+          if (!/^\d+$/.test(p)) throw new UsageError(`requeue: "${p}" is not a job id`);
+          return Number(p);
+        });
+        return await withDb(config, async (db) => {
+          const jobs = await requeueJobs(db, { ids, all: values.all });
+          console.log(
+            `requeued ${jobs.length} failed job(s)${
+              jobs.length ? `: ${jobs.map((j) => j.id).join(" ")}` : ""
+            }`,
+          );
+          const missing = ids.filter((id) => !jobs.some((j) => j.id === id));
+          if (missing.length > 0) console.error(`not failed or not found: ${missing.join(" ")}`);
+          return missing.length > 0 ? 1 : 0;
+        });
+      }
+    }
+    return 0;
+  } finally {
+    await closeLogging();
+  }
+}
+
+function parse(args: string[], options: ParseArgsConfig["options"]) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true }) as {
+      values: { once: boolean; json: boolean; all: boolean; help: boolean };
+      positionals: string[];
+    };
+  } catch (error) {
+    throw new UsageError(errorText(error).replace(/^TypeError: /, ""));
+  }
+}
+
+async function withDb(
+  config: Config,
+  fn: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<number>,
+  migrate = true,
+) {
+  const db = await openDatabase(config, { migrate });
+  try {
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
+}
+
+async function ingest(config: Config, paths: string[]): Promise<number> {
+  for (const path of paths) {
+    await Deno.stat(path).catch(() => {
+      throw new UsageError(`ingest: ${path} does not exist`);
+    });
+  }
+  const progress = Deno.stderr.isTerminal();
+  let seen = 0;
+  const onItem = (_: IngestResult | "error") => {
+    seen++;
+    if (progress && seen % 10 === 0) Deno.stderr.writeSync(new TextEncoder().encode(`\ringested ${seen}…`));
+  };
+  const source = filesSource(paths);
+  return await withDb(config, async (db) => {
+    const summary = await pollSource(db, source, {
+      maxMessageBytes: config.maxMessageBytes,
+      jobMaxAttempts: config.jobMaxAttempts,
+      concurrency: Math.min(config.workerConcurrency, 16),
+      onItem,
+    });
+    if (progress) Deno.stderr.writeSync(new TextEncoder().encode("\r"));
+    const worker = new Worker(db, jobHandlers(config), {
+      workerId: `ingest:${Deno.pid}`,
+      concurrency: config.workerConcurrency,
+      leaseMs: config.jobLeaseMs,
+      pollMs: config.pollIntervalMs,
+    });
+    await worker.drain();
+    console.log(
+      `ingest: ${summary.stored} stored, ${summary.known} already stored, ${summary.oversize} oversize, ` +
+        `${summary.errors} errors; jobs: ${worker.counts.done} done, ${worker.counts.retried} to retry, ` +
+        `${worker.counts.failed} failed`,
+    );
+    return summary.errors > 0 ? 1 : 0;
+  });
+}
+
+if (import.meta.main) {
+  let code: number;
+  try {
+    code = await main(Deno.args);
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof UsageError) {
+      console.error(error.message);
+      code = 2;
+    } else {
+      console.error(`ses-daemon-bot: ${errorText(error)}`);
+      code = 1;
+    }
+  }
+  Deno.exit(code);
+}
