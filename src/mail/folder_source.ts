@@ -3,7 +3,7 @@
  * `processed/` subfolder. The `files` variant reads named files for `ingest` and leaves them where they are.
  */
 import { basename, dirname, join } from "node:path";
-import type { MailSource, SourceItem } from "./source.ts";
+import { type MailSource, type SourceItem, SourceItemGone } from "./source.ts";
 
 /** Watches `dir` for `*.eml` files. */
 export function folderSource(dir: string): MailSource {
@@ -33,7 +33,10 @@ export function folderSource(dir: string): MailSource {
         if (size !== undefined) yield { name, size, key: undefined };
       }
     },
-    read: (item) => Deno.readFile(join(dir, item.name)),
+    read: (item) =>
+      Deno.readFile(join(dir, item.name)).catch((error) => {
+        throw error instanceof Deno.errors.NotFound ? new SourceItemGone(item.name) : error;
+      }),
     location: (item) => target(item),
     async finish(item) {
       await Deno.mkdir(processed, { recursive: true });

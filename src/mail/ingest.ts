@@ -8,7 +8,7 @@ import type { Db } from "../db/client.ts";
 import { insertRawMessage } from "../db/emails.ts";
 import { enqueueJob } from "../db/jobs.ts";
 import { errorText, log } from "../log.ts";
-import type { MailSource, SourceItem } from "./source.ts";
+import { type MailSource, type SourceItem, SourceItemGone } from "./source.ts";
 
 /** The job kind that turns a stored delivery into an email. */
 export const PARSE_JOB = "parse";
@@ -102,6 +102,11 @@ export async function pollSource(
         options.onItem?.(result);
       },
       (error) => {
+        if (error instanceof SourceItemGone) {
+          summary.known++;
+          options.onItem?.("known");
+          return;
+        }
         summary.errors++;
         options.onItem?.("error");
         logger.error("Cannot ingest {name}; it stays in the source for the next poll: {error}", {

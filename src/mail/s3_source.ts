@@ -11,7 +11,7 @@ import {
   NoSuchKey,
   S3Client,
 } from "@aws-sdk/client-s3";
-import type { MailSource, SourceItem } from "./source.ts";
+import { type MailSource, type SourceItem, SourceItemGone } from "./source.ts";
 
 /** Options of {@linkcode s3Source}. */
 export interface S3SourceOptions {
@@ -64,7 +64,11 @@ export function s3Source(options: S3SourceOptions, client = createS3Client(optio
       } while (token);
     },
     async read(item) {
-      const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: objectKey(item) }));
+      const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: objectKey(item) })).catch(
+        (error) => {
+          throw isNoSuchKey(error) ? new SourceItemGone(item.name) : error;
+        },
+      );
       if (!res.Body) throw new Error(`Cannot read s3://${bucket}/${item.name}: empty response body`);
       return await res.Body.transformToByteArray();
     },
@@ -88,8 +92,12 @@ export function s3Source(options: S3SourceOptions, client = createS3Client(optio
         await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
       } catch (error) {
         // Moved or deleted by another instance (or by us before a crash): nothing left to do.
-        if (!(error instanceof NoSuchKey) && (error as { name?: string }).name !== "NoSuchKey") throw error;
+        if (!isNoSuchKey(error)) throw error;
       }
     },
   };
+}
+
+function isNoSuchKey(error: unknown): boolean {
+  return error instanceof NoSuchKey || (error as { name?: string }).name === "NoSuchKey";
 }

@@ -31,3 +31,11 @@ export interface MailSource {
    */
   finish(item: SourceItem, options: { keep: boolean }): Promise<void>;
 }
+
+/** Thrown by `read` when the item left the source after it was listed (another instance took it). */
+export class SourceItemGone extends Error {
+  constructor(name: string) {
+    super(`${name} is no longer in the source (taken by another instance)`);
+    this.name = "SourceItemGone";
+  }
+}

@@ -16,10 +16,13 @@ export interface Label {
 
 /** Reads `labels.jsonl` of a corpus folder. */
 export function loadLabels(dir = CORPUS_DIR): Label[] {
-  return Deno.readTextFileSync(`${dir}/labels.jsonl`).split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l));
+  return Deno.readTextFileSync(`${dir}/labels.jsonl`).split("\n").filter((l) => l.trim()).map((l) =>
+    JSON.parse(l)
+  );
 }
 
 /** File names of every `*.eml` in a corpus folder, sorted. */
 export function corpusFiles(dir = CORPUS_DIR): string[] {
-  return [...Deno.readDirSync(dir)].filter((e) => e.isFile && e.name.endsWith(".eml")).map((e) => e.name).sort();
+  return [...Deno.readDirSync(dir)].filter((e) => e.isFile && e.name.endsWith(".eml")).map((e) => e.name)
+    .sort();
 }

@@ -1,0 +1,33 @@
+import assert from "node:assert/strict";
+import { migrate, MIGRATIONS } from "../src/db/migrate.ts";
+import { runCli } from "./helpers/cli.ts";
+import { testDb } from "./helpers/db.ts";
+
+Deno.test("migrations apply once and a second run does nothing", async () => {
+  await using t = await testDb({ migrate: false });
+  assert.deepEqual(await migrate(t.db), MIGRATIONS.map((m) => m.version));
+  assert.deepEqual(await migrate(t.db), []);
+  const { rows } = await t.db.query<{ n: number }>("SELECT count(*)::int AS n FROM schema_migrations");
+  assert.equal(rows[0].n, MIGRATIONS.length);
+});
+
+Deno.test("two processes migrating one schema at once both succeed", async () => {
+  await using t = await testDb({ migrate: false });
+  const [a, b] = await Promise.all([runCli(["migrate"], t.env), runCli(["migrate"], t.env)]);
+  assert.equal(a.code, 0, a.stderr);
+  assert.equal(b.code, 0, b.stderr);
+  // The advisory lock serialises them: one applied everything, the other found it done.
+  assert.deepEqual([a.stdout.trim(), b.stdout.trim()].sort(), ["applied 0001_init", "up to date"].sort());
+});
+
+Deno.test("the database rejects intent flags that are not one-hot", async () => {
+  await using t = await testDb();
+  const check = async (flags: string) =>
+    (await t.db.query<{ ok: boolean }>("SELECT is_one_hot($1::text::jsonb) AS ok", [flags])).rows[0].ok;
+  assert.equal(await check("[false, true, false, false, false]"), true);
+  assert.equal(await check("[true, true, false, false, false]"), false);
+  assert.equal(await check("[false, false, false, false, false]"), false);
+  assert.equal(await check("[false, true, false, false]"), false);
+  assert.equal(await check("[0, 1, 0, 0, 0]"), false);
+  assert.equal(await check('{"a": true}'), false);
+});

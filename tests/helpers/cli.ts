@@ -1,0 +1,49 @@
+/** Runs the CLI (`src/main.ts`) as a child process, as an operator would. */
+
+const MAIN = new URL("../../src/main.ts", import.meta.url).pathname;
+
+/** Environment for a child: only what the test sets, plus PATH and HOME (no stray configuration). */
+export function childEnv(env: Record<string, string>): Record<string, string> {
+  return {
+    PATH: Deno.env.get("PATH") ?? "",
+    HOME: Deno.env.get("HOME") ?? "",
+    DENO_DIR: Deno.env.get("DENO_DIR") ?? "",
+    LOG_LEVEL: "info",
+    ...env,
+  };
+}
+
+/** The command line to run the CLI with `args`. */
+export function cliCommand(args: string[], env: Record<string, string>, cwd?: string): Deno.Command {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", MAIN, ...args],
+    env: childEnv(env),
+    clearEnv: true,
+    cwd,
+    stdout: "piped",
+    stderr: "piped",
+  });
+}
+
+/** Runs the CLI to the end; returns its exit code and output. */
+export async function runCli(
+  args: string[],
+  env: Record<string, string>,
+  cwd?: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = await cliCommand(args, env, cwd).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+/** Copies the `*.eml` files of `from` into a new folder `to` (created). */
+export async function copyEml(from: string, to: string, names?: string[]): Promise<number> {
+  await Deno.mkdir(to, { recursive: true });
+  let n = 0;
+  for await (const e of Deno.readDir(from)) {
+    if (!e.isFile || !e.name.endsWith(".eml") || (names && !names.includes(e.name))) continue;
+    await Deno.copyFile(`${from}/${e.name}`, `${to}/${e.name}`);
+    n++;
+  }
+  return n;
+}

@@ -1,0 +1,38 @@
+/**
+ * Test databases: each test gets its own freshly migrated schema in the PostgreSQL of TEST_DATABASE_URL
+ * (default: the local server), dropped afterwards.
+ */
+import { connectPostgres, type Db } from "../../src/db/client.ts";
+import { migrate } from "../../src/db/migrate.ts";
+
+/** The server the tests use. */
+export const TEST_DATABASE_URL = Deno.env.get("TEST_DATABASE_URL") ??
+  "postgres://postgres@127.0.0.1:5432/test";
+
+/** A migrated schema of its own. */
+export interface TestDb {
+  db: Db;
+  schema: string;
+  /** Environment for a child daemon process that must use this schema. */
+  env: Record<string, string>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** Creates a schema, migrates it (unless `migrate: false`), and drops it on dispose. */
+export async function testDb(options: { migrate?: boolean } = {}): Promise<TestDb> {
+  const schema = `t_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`;
+  const admin = connectPostgres(TEST_DATABASE_URL, { max: 1 });
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  await admin.close();
+  const db = connectPostgres(TEST_DATABASE_URL, { schema, max: 8 });
+  if (options.migrate !== false) await migrate(db);
+  return {
+    db,
+    schema,
+    env: { DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema },
+    async [Symbol.asyncDispose]() {
+      await db.query(`DROP SCHEMA ${schema} CASCADE`);
+      await db.close();
+    },
+  };
+}

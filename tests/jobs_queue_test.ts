@@ -1,0 +1,156 @@
+import assert from "node:assert/strict";
+import type { Db } from "../src/db/client.ts";
+import {
+  claimJobs,
+  completeJob,
+  enqueueJob,
+  failJob,
+  requeueJobs,
+  rescueExpiredJobs,
+  retryJob,
+} from "../src/db/jobs.ts";
+import { PermanentError } from "../src/jobs/types.ts";
+import { Worker } from "../src/jobs/worker.ts";
+import { testDb } from "./helpers/db.ts";
+
+const state = async (db: Db, id: number) =>
+  (await db.query<{ state: string; attempts: number; last_error: string | null }>(
+    "SELECT state, attempts, last_error FROM jobs WHERE id = $1",
+    [id],
+  )).rows[0];
+
+Deno.test("enqueueing with a unique key twice makes one job", async () => {
+  await using t = await testDb();
+  const a = await enqueueJob(t.db, { kind: "k", uniqueKey: "once", maxAttempts: 3 });
+  const b = await enqueueJob(t.db, { kind: "k", uniqueKey: "once", maxAttempts: 3 });
+  assert.ok(a !== undefined);
+  assert.equal(b, undefined);
+});
+
+Deno.test("a claimed job is leased, counted, and completed only by its holder", async () => {
+  await using t = await testDb();
+  const id = (await enqueueJob(t.db, { kind: "k", payload: { x: 1 }, maxAttempts: 3 }))!;
+  const [job] = await claimJobs(t.db, { workerId: "w1", limit: 5, leaseMs: 60_000 });
+  assert.deepEqual({ id: job.id, attempts: job.attempts, payload: job.payload }, {
+    id,
+    attempts: 1,
+    payload: { x: 1 },
+  });
+  assert.equal((await claimJobs(t.db, { workerId: "w2", limit: 5, leaseMs: 60_000 })).length, 0);
+  assert.equal(await completeJob(t.db, { id, workerId: "w2" }), false, "another worker cannot complete it");
+  assert.equal(await completeJob(t.db, { id, workerId: "w1" }), true);
+  assert.equal(await completeJob(t.db, { id, workerId: "w1" }), false, "a job completes once");
+  assert.equal((await state(t.db, id)).state, "done");
+});
+
+Deno.test("a job scheduled in the future is not claimed before its time", async () => {
+  await using t = await testDb();
+  await enqueueJob(t.db, { kind: "k", maxAttempts: 3, runAt: new Date(Date.now() + 60_000) });
+  assert.equal((await claimJobs(t.db, { workerId: "w", limit: 5, leaseMs: 1000 })).length, 0);
+  const later = new Date(Date.now() + 61_000);
+  assert.equal((await claimJobs(t.db, { workerId: "w", limit: 5, leaseMs: 1000, now: later })).length, 1);
+});
+
+Deno.test("retries wait for run_at and end in failed when attempts are used up; requeue revives", async () => {
+  await using t = await testDb();
+  const id = (await enqueueJob(t.db, { kind: "k", maxAttempts: 2 }))!;
+  await claimJobs(t.db, { workerId: "w", limit: 1, leaseMs: 1000 });
+  assert.equal(await retryJob(t.db, { id, workerId: "w", error: "boom 1", runAt: new Date() }), "pending");
+  await claimJobs(t.db, { workerId: "w", limit: 1, leaseMs: 1000 });
+  assert.equal(await retryJob(t.db, { id, workerId: "w", error: "boom 2", runAt: new Date() }), "failed");
+  assert.deepEqual(await state(t.db, id), { state: "failed", attempts: 2, last_error: "boom 2" });
+  assert.deepEqual((await requeueJobs(t.db, { ids: [id], all: false })).map((j) => j.id), [id]);
+  assert.deepEqual(await state(t.db, id), { state: "pending", attempts: 0, last_error: "boom 2" });
+});
+
+Deno.test("a permanent failure fails at once", async () => {
+  await using t = await testDb();
+  const id = (await enqueueJob(t.db, { kind: "k", maxAttempts: 5 }))!;
+  await claimJobs(t.db, { workerId: "w", limit: 1, leaseMs: 1000 });
+  assert.equal(await failJob(t.db, { id, workerId: "w", error: "bad payload" }), true);
+  assert.equal((await state(t.db, id)).state, "failed");
+});
+
+Deno.test("a job whose worker died is returned to the queue when its lease expires", async () => {
+  await using t = await testDb();
+  const id = (await enqueueJob(t.db, { kind: "k", maxAttempts: 3 }))!;
+  await claimJobs(t.db, { workerId: "dead", limit: 1, leaseMs: 1000 });
+  assert.deepEqual(await rescueExpiredJobs(t.db), [], "not before the lease ends");
+  const rescued = await rescueExpiredJobs(t.db, { now: new Date(Date.now() + 2000) });
+  assert.deepEqual(rescued, [{ id, state: "pending" }]);
+  assert.match((await state(t.db, id)).last_error ?? "", /lease expired: worker dead/);
+  assert.equal(
+    await completeJob(t.db, { id, workerId: "dead" }),
+    false,
+    "the dead worker's late answer is ignored",
+  );
+});
+
+Deno.test("the worker maps outcomes: done, retry after an exception, fail on PermanentError", async () => {
+  await using t = await testDb();
+  const ok = (await enqueueJob(t.db, { kind: "ok", maxAttempts: 3 }))!;
+  const flaky = (await enqueueJob(t.db, { kind: "flaky", maxAttempts: 3 }))!;
+  const bad = (await enqueueJob(t.db, { kind: "bad", maxAttempts: 3 }))!;
+  const unknown = (await enqueueJob(t.db, { kind: "nope", maxAttempts: 3 }))!;
+  const worker = new Worker(t.db, {
+    ok: async () => {},
+    flaky: () => Promise.reject(new Error("temporary")),
+    bad: () => Promise.reject(new PermanentError("cannot ever work")),
+  }, { workerId: "w", concurrency: 2, leaseMs: 10_000, pollMs: 50, random: () => 0 });
+  await worker.drain();
+  assert.equal((await state(t.db, ok)).state, "done");
+  assert.deepEqual(await state(t.db, flaky), {
+    state: "pending",
+    attempts: 1,
+    last_error: "Error: temporary",
+  });
+  assert.deepEqual(await state(t.db, bad), {
+    state: "failed",
+    attempts: 1,
+    last_error: "PermanentError: cannot ever work",
+  });
+  assert.match((await state(t.db, unknown)).last_error ?? "", /no handler for job kind "nope"/);
+  assert.deepEqual(worker.counts, { done: 1, retried: 1, failed: 2, lost: 0 });
+});
+
+Deno.test("several workers on one database never run one job twice", async () => {
+  await using t = await testDb();
+  await t.db.query("CREATE TABLE runs (job_id bigint NOT NULL)");
+  const n = 300;
+  await t.db.query("INSERT INTO jobs (kind, max_attempts) SELECT 'noop', 3 FROM generate_series(1, $1)", [n]);
+  const handler = async ({ job, db }: { job: { id: number }; db: Db }) => {
+    await db.query("INSERT INTO runs (job_id) VALUES ($1)", [job.id]);
+  };
+  const workers = [1, 2, 3].map((i) =>
+    new Worker(t.db, { noop: handler }, { workerId: `w${i}`, concurrency: 4, leaseMs: 30_000, pollMs: 50 })
+  );
+  await Promise.all(workers.map((w) => w.drain()));
+  const { rows } = await t.db.query<{ runs: number; distinct_jobs: number }>(
+    "SELECT count(*)::int AS runs, count(DISTINCT job_id)::int AS distinct_jobs FROM runs",
+  );
+  assert.deepEqual(rows[0], { runs: n, distinct_jobs: n });
+  assert.equal(workers.reduce((s, w) => s + w.counts.done, 0), n);
+  assert.ok(workers.every((w) => w.counts.done > 0), "the work was shared");
+});
+
+Deno.test("a sleeping worker is woken by NOTIFY when a job is enqueued", async () => {
+  await using t = await testDb();
+  let ran = 0;
+  const done = Promise.withResolvers<void>();
+  const worker = new Worker(t.db, {
+    k: async () => {
+      ran++;
+      done.resolve();
+    },
+  }, { workerId: "w", concurrency: 1, leaseMs: 10_000, pollMs: 60_000 });
+  await worker.start();
+  await new Promise((r) => setTimeout(r, 200));
+  const started = performance.now();
+  await enqueueJob(t.db, { kind: "k", maxAttempts: 1 });
+  await done.promise;
+  const waited = performance.now() - started;
+  await worker.stop(1000);
+  assert.equal(ran, 1);
+  // The poll interval is a minute: only the notification can explain running within seconds.
+  assert.ok(waited < 10_000, `woken after ${waited} ms`);
+});
