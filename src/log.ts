@@ -23,7 +23,7 @@ export async function setupLogging(
   await configure({
     reset: true,
     sinks: {
-      stdout: getStreamSink((stream === "stdout" ? Deno.stdout : Deno.stderr).writable, {
+      stdout: getStreamSink(unclosable(stream === "stdout" ? Deno.stdout : Deno.stderr), {
         formatter: redactByPattern(jsonLinesFormatter, [EMAIL_ADDRESS_PATTERN]),
       }),
     },
@@ -31,6 +31,15 @@ export async function setupLogging(
       { category: ["ses-daemon-bot"], lowestLevel: level, sinks: ["stdout"] },
       { category: ["logtape", "meta"], lowestLevel: "warning", sinks: ["stdout"] },
     ],
+  });
+}
+
+/** The stream sink closes its stream on dispose; stdout and stderr must stay open for the last words. */
+function unclosable(file: typeof Deno.stdout): WritableStream<Uint8Array> {
+  return new WritableStream({
+    async write(chunk) {
+      for (let n = 0; n < chunk.length;) n += await file.write(chunk.subarray(n));
+    },
   });
 }
 

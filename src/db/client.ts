@@ -35,6 +35,8 @@ export interface PostgresOptions {
   schema?: string;
   /** Pool size. */
   max?: number;
+  /** Shown in pg_stat_activity; default `ses-daemon-bot`. */
+  applicationName?: string;
   /** Called when a connection is lost or refused; the pool reconnects by itself on the next query. */
   onError?: (error: unknown) => void;
 }
@@ -53,7 +55,10 @@ export function connectPostgres(url: string, options: PostgresOptions = {}): Db 
     max: options.max ?? 10,
     onnotice: () => {},
     types: { int8: int8AsNumber },
-    connection: options.schema ? { search_path: options.schema } : {},
+    connection: {
+      application_name: options.applicationName ?? "ses-daemon-bot",
+      ...(options.schema ? { search_path: options.schema } : {}),
+    },
     // A pooled connection idle for a minute is closed; a restarted server is found on the next query.
     idle_timeout: 60,
     connect_timeout: 10,

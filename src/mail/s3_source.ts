@@ -28,9 +28,15 @@ export interface S3SourceOptions {
 const SES_SETUP_OBJECT = "AMAZON_SES_SETUP_NOTIFICATION";
 
 /** Creates the S3 client with the settings S3-compatible stores need. */
-export function createS3Client(options: Pick<S3SourceOptions, "region" | "endpoint">): S3Client {
+export function createS3Client(
+  options: Pick<S3SourceOptions, "region" | "endpoint"> & {
+    /** Explicit credentials (tests); by default the SDK's chain: AWS_ACCESS_KEY_ID…, profile, instance role. */
+    credentials?: { accessKeyId: string; secretAccessKey: string };
+  },
+): S3Client {
   return new S3Client({
     region: options.region,
+    credentials: options.credentials,
     endpoint: options.endpoint,
     forcePathStyle: options.endpoint !== undefined,
     // With the SDK's default (WHEN_SUPPORTED) S3-compatible stores keep the chunk framing of a streamed upload

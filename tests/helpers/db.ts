@@ -21,10 +21,10 @@ export interface TestDb {
 /** Creates a schema, migrates it (unless `migrate: false`), and drops it on dispose. */
 export async function testDb(options: { migrate?: boolean } = {}): Promise<TestDb> {
   const schema = `t_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`;
-  const admin = connectPostgres(TEST_DATABASE_URL, { max: 1 });
+  const admin = connectPostgres(TEST_DATABASE_URL, { max: 1, applicationName: "ses-daemon-bot-test" });
   await admin.query(`CREATE SCHEMA ${schema}`);
   await admin.close();
-  const db = connectPostgres(TEST_DATABASE_URL, { schema, max: 8 });
+  const db = connectPostgres(TEST_DATABASE_URL, { schema, max: 8, applicationName: "ses-daemon-bot-test" });
   if (options.migrate !== false) await migrate(db);
   return {
     db,
