@@ -138,9 +138,10 @@ Deno.test("a sleeping worker is woken by NOTIFY when a job is enqueued", async (
   let ran = 0;
   const done = Promise.withResolvers<void>();
   const worker = new Worker(t.db, {
-    k: async () => {
+    k: () => {
       ran++;
       done.resolve();
+      return Promise.resolve();
     },
   }, { workerId: "w", concurrency: 1, leaseMs: 10_000, pollMs: 60_000 });
   await worker.start();
