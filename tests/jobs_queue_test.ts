@@ -155,3 +155,23 @@ Deno.test("a sleeping worker is woken by NOTIFY when a job is enqueued", async (
   // The poll interval is a minute: only the notification can explain running within seconds.
   assert.ok(waited < 10_000, `woken after ${waited} ms`);
 });
+
+Deno.test("drain runs to the end of a chain where each job enqueues the next", async () => {
+  await using t = await testDb();
+  const length = 150;
+  await enqueueJob(t.db, { kind: "step", payload: { n: 1 }, maxAttempts: 3 });
+  const worker = new Worker(t.db, {
+    step: async ({ job, db }) => {
+      const n = Number(job.payload.n);
+      // A short pause makes the next job commit while the dispatcher is between claims.
+      await new Promise((r) => setTimeout(r, n % 5));
+      if (n < length) await enqueueJob(db, { kind: "step", payload: { n: n + 1 }, maxAttempts: 3 });
+    },
+  }, { workerId: "w", concurrency: 1, leaseMs: 1_000, pollMs: 5_000 });
+  await worker.drain();
+  assert.equal(worker.counts.done, length);
+  assert.equal(
+    (await t.db.query<{ n: number }>("SELECT count(*)::int AS n FROM jobs WHERE state = 'done'")).rows[0].n,
+    length,
+  );
+});

@@ -115,9 +115,13 @@ export class Worker {
     while (!this.#stopping) {
       const wakeup = new Promise<void>((resolve) => this.#wake = resolve);
       let claimed = 0;
-      const free = this.#options.concurrency - this.#inflight.size;
+      let free = 0;
+      let idleClaim = false;
       try {
         await this.#maintain();
+        // Counted after maintain(): jobs may have finished while it ran.
+        free = this.#options.concurrency - this.#inflight.size;
+        idleClaim = this.#inflight.size === 0;
         if (free > 0) {
           const jobs = await claimJobs(this.#db, {
             workerId: this.#options.workerId,
@@ -141,7 +145,9 @@ export class Worker {
         continue;
       }
       if (claimed > 0 && claimed === free) continue; // maybe more waiting
-      if (untilIdle && claimed === 0 && this.#inflight.size === 0) return;
+      // Idle only when a claim that began with nothing running found nothing: a job still running during the
+      // claim may commit new jobs after the claim's snapshot.
+      if (untilIdle && idleClaim && claimed === 0 && this.#inflight.size === 0) return;
       await sleep(this.#options.pollMs, wakeup);
     }
   }

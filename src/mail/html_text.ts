@@ -57,6 +57,8 @@ const VOID = new Set([
   "source",
   "wbr",
 ]);
+const WHITESPACE = /[ \t\n\r\f]+/;
+const MAX_QUOTE_PREFIX = 5;
 const SKIP_CONTENT = new Set(["script", "style", "head", "title", "template", "noscript", "svg", "xml"]);
 
 const ENTITIES: Record<string, string> = {
@@ -117,37 +119,17 @@ for (
 /** Decodes the HTML character references in `text` (named ones of the table above, decimal and hex). */
 export function decodeEntities(text: string): string {
   if (!text.includes("&")) return text;
-  let out = "";
-  let i = 0;
-  while (i < text.length) {
-    const amp = text.indexOf("&", i);
-    if (amp < 0) break;
-    out += text.slice(i, amp);
-    // Entity names are short: only look a few characters ahead, which keeps this linear.
-    const near = text.slice(amp + 1, amp + 12).indexOf(";");
-    const semi = near < 0 ? -1 : amp + 1 + near;
-    if (semi > amp) {
-      const name = text.slice(amp + 1, semi);
-      let decoded: string | undefined;
-      if (name[0] === "#") {
-        const code = name[1] === "x" || name[1] === "X"
-          ? parseInt(name.slice(2), 16)
-          : parseInt(name.slice(1), 10);
-        if (Number.isFinite(code) && code > 0 && code <= 0x10ffff) decoded = String.fromCodePoint(code);
-      } else {
-        decoded = ENTITIES[name];
-      }
-      if (decoded !== undefined) {
-        out += decoded;
-        i = semi + 1;
-        continue;
-      }
-    }
-    out += "&";
-    i = amp + 1;
-  }
-  return out + text.slice(i);
+  // Bounded alternatives without nested quantifiers: one linear pass of the regex engine.
+  return text.replace(ENTITY, (whole, name: string) => {
+    if (name[0] !== "#") return ENTITIES[name] ?? whole;
+    const code = name[1] === "x" || name[1] === "X"
+      ? parseInt(name.slice(2), 16)
+      : parseInt(name.slice(1), 10);
+    return Number.isFinite(code) && code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
+  });
 }
+
+const ENTITY = /&(#[xX][0-9a-fA-F]{1,6}|#[0-9]{1,7}|[A-Za-z]{2,8});/g;
 
 function isHidden(attrs: string): boolean {
   const a = attrs.toLowerCase().replace(/\s+/g, "");
@@ -159,29 +141,36 @@ function isHidden(attrs: string): boolean {
 /** Converts an HTML document or fragment to plain text. */
 export function htmlToText(html: string): string {
   const lines: string[] = [];
-  let line = "";
+  // The current line as chunks: appending one character at a time to a string was superlinear on 4 MB.
+  let parts: string[] = [];
+  let lineLen = 0;
   let quoteDepth = 0;
   let pendingSpace = false;
   // While skipping the content of an element, its name and how many of it are open.
   let skipTag = "";
   let skipDepth = 0;
 
+  const push = (chunk: string) => {
+    parts.push(chunk);
+    lineLen += chunk.length;
+  };
   const newline = () => {
-    lines.push(line.trimEnd());
-    line = "";
+    lines.push(parts.join("").trimEnd());
+    parts = [];
+    lineLen = 0;
     pendingSpace = false;
   };
   const emit = (text: string) => {
-    for (let k = 0; k < text.length; k++) {
-      const c = text[k];
-      if (c === " " || c === "\t" || c === "\n" || c === "\r" || c === "\f") {
-        pendingSpace = line.length > 0;
-        continue;
-      }
-      if (line.length === 0 && quoteDepth > 0) line = "> ".repeat(quoteDepth);
-      if (pendingSpace) line += " ";
+    const words = text.split(WHITESPACE);
+    for (let k = 0; k < words.length; k++) {
+      if (k > 0) pendingSpace = lineLen > 0;
+      const word = words[k];
+      if (word === "") continue;
+      // The prefix depth is capped: 8,000 nested blockquotes must not make 8,000 "> " per line.
+      if (lineLen === 0 && quoteDepth > 0) push("> ".repeat(Math.min(quoteDepth, MAX_QUOTE_PREFIX)));
+      if (pendingSpace) push(" ");
       pendingSpace = false;
-      line += c;
+      push(word);
     }
   };
 
@@ -223,15 +212,15 @@ export function htmlToText(html: string): string {
       continue;
     }
     if (name === "blockquote") {
-      if (line.length > 0) newline();
+      if (lineLen > 0) newline();
       quoteDepth = Math.max(0, quoteDepth + (closing ? -1 : 1));
       continue;
     }
     if (BLOCK.has(name)) {
-      if (name === "br" || line.length > 0) newline();
+      if (name === "br" || lineLen > 0) newline();
       if (!closing && name === "li") emit("- ");
     } else if (name === "td" || name === "th") {
-      pendingSpace = line.length > 0;
+      pendingSpace = lineLen > 0;
     } else if (name === "img" && !closing) {
       // Alt text carries meaning in image-only mail ("Sign up now"); keep it.
       const alt = /\balt\s*=\s*"([^"]*)"/i.exec(tag);
