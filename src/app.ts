@@ -1,6 +1,9 @@
 /** Start-up wiring shared by the commands: the database and the source chosen from the configuration. */
+import { CLASSIFY_JOB, classifyJobHandler } from "./classify/classify_job.ts";
+import { LlmClassifier } from "./classify/llm.ts";
 import type { Config } from "./config.ts";
-import { connectPostgres, type Db, openPglite } from "./db/client.ts";
+import { enqueueJob } from "./db/jobs.ts";
+import { connectPostgres, type Db, openPglite, type Queryable } from "./db/client.ts";
 import { migrate } from "./db/migrate.ts";
 import type { JobHandler } from "./jobs/types.ts";
 import { errorText, log } from "./log.ts";
@@ -57,7 +60,33 @@ export function createSource(config: Config): MailSource {
   return folderSource(config.inboxDir);
 }
 
-/** Every job kind this version runs. */
-export function jobHandlers(_config: Config): Record<string, JobHandler> {
-  return { [PARSE_JOB]: parseJobHandler() };
+/** The LLM classifier of the configuration, or undefined when no OPENAI_API_KEY is set. */
+export function createLlm(config: Config): LlmClassifier | undefined {
+  if (!config.openaiApiKey) return undefined;
+  return new LlmClassifier({
+    apiKey: config.openaiApiKey,
+    baseURL: config.openaiBaseUrl,
+    model: config.openaiModel,
+    timeoutMs: config.llmTimeoutMs,
+  });
+}
+
+/** Every job kind this version runs, each stage enqueueing the next in its own transaction. */
+export function jobHandlers(config: Config): Record<string, JobHandler> {
+  const next = (kind: string) => async (tx: Queryable, emailId: number) => {
+    await enqueueJob(tx, {
+      kind,
+      uniqueKey: `${kind}:email:${emailId}`,
+      payload: { email_id: emailId },
+      maxAttempts: config.jobMaxAttempts,
+    });
+  };
+  return {
+    [PARSE_JOB]: parseJobHandler(next(CLASSIFY_JOB)),
+    [CLASSIFY_JOB]: classifyJobHandler({
+      ownAddresses: config.ownAddresses,
+      maxChars: config.classifyMaxChars,
+      llm: createLlm(config),
+    }),
+  };
 }

@@ -24,6 +24,11 @@ export interface Config {
   maxMessageBytes: number;
   logLevel: "debug" | "info" | "warning" | "error";
   openaiApiKey: string | undefined;
+  openaiBaseUrl: string | undefined;
+  openaiModel: string;
+  llmTimeoutMs: number;
+  classifyMaxChars: number;
+  ownAddresses: string[];
 }
 
 /** One environment variable: its default (as written in the environment) and what it does. */
@@ -98,7 +103,25 @@ export const CONFIG_VARS: readonly VarSpec[] = [
     description: "Larger messages are recorded, not parsed (SES's limit is 40 MB).",
   },
   { name: "LOG_LEVEL", default: "info", description: "`debug`, `info`, `warning` or `error`." },
-  { name: "OPENAI_API_KEY", default: "", description: "Key of the OpenAI-compatible classifier endpoint." },
+  {
+    name: "OPENAI_API_KEY",
+    default: "",
+    description: "Key of the OpenAI-compatible endpoint. Empty: the offline classifier decides.",
+  },
+  { name: "OPENAI_BASE_URL", default: "", description: "OpenAI-compatible endpoint. Empty: api.openai.com." },
+  { name: "OPENAI_MODEL", default: "gpt-4o-mini", description: "Model name sent to the endpoint." },
+  { name: "LLM_TIMEOUT", default: "20s", description: "Timeout of one classification request." },
+  {
+    name: "CLASSIFY_MAX_CHARS",
+    default: "4000",
+    description: "Budget of the sender's own text given to a classifier (characters, ~4 per token).",
+  },
+  {
+    name: "OWN_ADDRESSES",
+    default: "@frflashy.com",
+    description:
+      "Our addresses, comma-separated (`hello@x.com`, or `@x.com` for a domain): never auto-answered.",
+  },
 ];
 
 /** Thrown when the environment is invalid; its message lists every problem, one per line. */
@@ -186,7 +209,17 @@ export function loadConfig(env: (name: string) => string | undefined = (n) => De
     maxMessageBytes: int("MAX_MESSAGE_BYTES", 1024, 1024 ** 3),
     logLevel: oneOf("LOG_LEVEL", ["debug", "info", "warning", "error"] as const),
     openaiApiKey: opt("OPENAI_API_KEY"),
+    openaiBaseUrl: url("OPENAI_BASE_URL", ["http:", "https:"]),
+    openaiModel: str("OPENAI_MODEL"),
+    llmTimeoutMs: duration("LLM_TIMEOUT", 100),
+    classifyMaxChars: int("CLASSIFY_MAX_CHARS", 200, 100_000),
+    ownAddresses: str("OWN_ADDRESSES").split(",").map((a) => a.trim().toLowerCase()).filter(Boolean),
   };
+  for (const a of config.ownAddresses) {
+    if (!/^[^@\s]*@[^@\s]+\.[^@\s]+$/.test(a)) {
+      problems.push(`OWN_ADDRESSES: "${a}" is neither an address (name@domain) nor a domain (@domain)`);
+    }
+  }
   if (config.databaseSchema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(config.databaseSchema)) {
     problems.push(
       `DATABASE_SCHEMA=${JSON.stringify(config.databaseSchema)}: use lower-case letters, digits and _`,

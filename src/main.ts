@@ -3,7 +3,9 @@
  * Exit codes: 0 success, 1 runtime failure, 2 usage or configuration error.
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { jobHandlers, openDatabase } from "./app.ts";
+import { createLlm, jobHandlers, openDatabase } from "./app.ts";
+import { formatEvalReport } from "./classify/eval.ts";
+import { classifyFile, classifyLine, evalDir } from "./cli/classify.ts";
 import { formatStatus, readStatus } from "./cli/status.ts";
 import { type Config, CONFIG_VARS, ConfigError, loadConfig } from "./config.ts";
 import { requeueJobs } from "./db/jobs.ts";
@@ -27,6 +29,9 @@ Commands:
   ingest FILE|DIR…          store .eml files (folders: their *.eml) and run their jobs; files stay in place
   status [--json]           counts by state, oldest pending job, recent failures
   requeue [--all | ID…]     give failed jobs a fresh set of attempts
+  classify FILE.eml…        print each file's classification as a JSON line (no database)
+  eval DIR [--json] [--classifier offline|llm]
+                            score the classifier on DIR/*.eml against DIR/labels.jsonl
 
 Every command takes --help. Configuration comes from the environment: see 'ses-daemon-bot run --help'.
 Exit codes: 0 success, 1 runtime failure, 2 usage or configuration error.`;
@@ -62,6 +67,19 @@ Counts emails, deliveries and jobs by state, the age of the oldest runnable job 
   requeue: `Usage: ses-daemon-bot requeue (--all | ID…)
 
 Returns failed jobs to the queue with a fresh set of attempts. IDs are job ids, as 'status' lists them.`,
+  classify: `Usage: ses-daemon-bot classify FILE.eml…
+
+Classifies each file as the daemon would (rules, then the LLM when OPENAI_API_KEY is set, else the offline
+classifier) and prints one JSON object per line: file, intent, intent_flags, automated, auto_reply_ok,
+reasons, classifier, model, tokens, latency_ms, note. Needs no database.`,
+  eval: `Usage: ses-daemon-bot eval DIR [--json] [--classifier offline|llm]
+
+Scores every *.eml of DIR against DIR/labels.jsonl (see shared/corpus/README.md): intent accuracy strict
+and lenient over human mail, automated precision and recall, auto_reply_ok agreement, unsafe automatic
+replies, median prompt tokens (estimated), the confusion matrix and the misses.
+  --classifier   offline (default without OPENAI_API_KEY) or llm (default with it)
+  --json         one object: total, intent_strict, intent_lenient, automated_precision, automated_recall,
+                 auto_reply_ok_accuracy, unsafe_auto_reply, median_prompt_tokens, confusion (and misses)`,
 };
 
 async function main(args: string[]): Promise<number> {
@@ -77,14 +95,20 @@ async function main(args: string[]): Promise<number> {
     once: { type: "boolean", default: false },
     json: { type: "boolean", default: false },
     all: { type: "boolean", default: false },
+    classifier: { type: "string" },
     help: { type: "boolean", short: "h", default: false },
   });
   if (values.help) {
     console.log(HELP[command]);
     return 0;
   }
-  const allowed: Record<string, string[]> = { run: ["once"], status: ["json"], requeue: ["all"] };
-  for (const flag of ["once", "json", "all"] as const) {
+  const allowed: Record<string, string[]> = {
+    run: ["once"],
+    status: ["json"],
+    requeue: ["all"],
+    eval: ["json", "classifier"],
+  };
+  for (const flag of ["once", "json", "all", "classifier"] as const) {
     if (values[flag] && !allowed[command]?.includes(flag)) {
       throw new UsageError(`${command} does not take --${flag}; see '${command} --help'`);
     }
@@ -112,6 +136,49 @@ async function main(args: string[]): Promise<number> {
           console.log(values.json ? JSON.stringify(status) : formatStatus(status));
           return 0;
         });
+      case "classify": {
+        if (positionals.length === 0) throw new UsageError("classify needs at least one .eml file");
+        const llm = createLlm(config);
+        let failed = 0;
+        for (const file of positionals) {
+          try {
+            console.log(classifyLine(await classifyFile(file, config, llm)));
+          } catch (error) {
+            failed++;
+            console.error(`classify: ${file}: ${errorText(error)}`);
+          }
+        }
+        return failed > 0 ? 1 : 0;
+      }
+      case "eval": {
+        if (positionals.length !== 1) throw new UsageError("eval needs one DIR with labels.jsonl");
+        const classifier = values.classifier ?? (config.openaiApiKey ? "llm" : "offline");
+        if (classifier !== "offline" && classifier !== "llm") {
+          throw new UsageError(`eval: --classifier must be offline or llm, not "${classifier}"`);
+        }
+        if (classifier === "llm" && !config.openaiApiKey) {
+          throw new UsageError(
+            "eval --classifier llm needs OPENAI_API_KEY (and OPENAI_BASE_URL for a non-OpenAI endpoint)",
+          );
+        }
+        const progress = Deno.stderr.isTerminal();
+        const report = await evalDir(positionals[0], config, {
+          classifier,
+          onProgress: (done, total) => {
+            if (progress) Deno.stderr.writeSync(new TextEncoder().encode(`\rclassified ${done}/${total}…`));
+          },
+        });
+        if (progress) Deno.stderr.writeSync(new TextEncoder().encode("\r"));
+        console.log(values.json ? JSON.stringify(report) : formatEvalReport(report));
+        if (!values.json) {
+          const pct = (v: number | null) => v === null ? "n/a" : (v * 100).toFixed(1) + "%";
+          console.log(
+            `eval (${classifier}): ${report.total} messages, strict ${pct(report.intent_strict)}, lenient ` +
+              `${pct(report.intent_lenient)}, unsafe ${report.unsafe_auto_reply}`,
+          );
+        }
+        return 0;
+      }
       case "requeue": {
         if (values.all === positionals.length > 0) {
           throw new UsageError("requeue needs either --all or job IDs");
@@ -142,7 +209,7 @@ async function main(args: string[]): Promise<number> {
 function parse(args: string[], options: ParseArgsConfig["options"]) {
   try {
     return parseArgs({ args, options, allowPositionals: true, strict: true }) as {
-      values: { once: boolean; json: boolean; all: boolean; help: boolean };
+      values: { once: boolean; json: boolean; all: boolean; help: boolean; classifier?: string };
       positionals: string[];
     };
   } catch (error) {

@@ -47,7 +47,8 @@ Deno.test("SIGKILL in the middle of ingesting, then a restart: every message sto
 
   assert.equal(await count(t.db, "raw_messages"), total);
   assert.equal(await count(t.db, "emails"), total);
-  assert.equal(await count(t.db, "jobs"), total, "one parse job per delivery");
+  assert.equal(await count(t.db, "jobs", "kind = 'parse'"), total, "one parse job per delivery");
+  assert.equal(await count(t.db, "jobs", "kind = 'classify'"), total, "one classify job per email");
   assert.equal(await count(t.db, "jobs", "state <> 'done'"), 0);
   assert.deepEqual(corpusFiles(inbox), [], "nothing left behind in the inbox");
   assert.equal(corpusFiles(join(inbox, "processed")).length, total, "no file lost");
@@ -63,7 +64,7 @@ Deno.test("three daemon processes on one database and one folder never handle a 
   assert.equal(await count(t.db, "emails"), total);
   assert.equal(await count(t.db, "raw_messages"), total);
   // A job claimed twice would show two attempts.
-  assert.equal(await count(t.db, "jobs", "state = 'done' AND attempts = 1"), total);
+  assert.equal(await count(t.db, "jobs", "state = 'done' AND attempts = 1"), 2 * total);
   const { rows } = await t.db.query<{ workers: number }>(
     "SELECT count(DISTINCT split_part(payload::text, ':', 1))::int AS workers FROM jobs",
   );
@@ -127,7 +128,7 @@ Deno.test("ingest stores files in place, status reports them, requeue revives fa
   const names = corpusFiles().slice(0, 6).map((f) => join(CORPUS_DIR, f));
   const ingest = await runCli(["ingest", ...names], t.env);
   assert.equal(ingest.code, 0, ingest.stderr);
-  assert.match(ingest.stdout, /ingest: 6 stored, 0 already stored, 0 oversize, 0 errors; jobs: 6 done/);
+  assert.match(ingest.stdout, /ingest: 6 stored, 0 already stored, 0 oversize, 0 errors; jobs: 12 done/);
   await t.db.query(
     "INSERT INTO jobs (kind, state, attempts, max_attempts, last_error) VALUES " +
       "('parse', 'failed', 5, 5, 'boom')",

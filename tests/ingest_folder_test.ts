@@ -14,7 +14,7 @@ Deno.test("the whole dev corpus goes through the folder source into one row each
   const summary = await ingestAll(t.db, folderSource(inbox));
   assert.deepEqual(summary, { stored: 154, known: 0, oversize: 0, errors: 0 });
   assert.equal(await count(t.db, "emails"), 154);
-  assert.equal(await count(t.db, "jobs", "state = 'done'"), 154);
+  assert.equal(await count(t.db, "jobs", "state = 'done'"), 2 * 154, "a parse and a classify job each");
   // Every file left the inbox for processed/, and nothing else is there.
   assert.deepEqual(corpusFiles(inbox), []);
   assert.equal(corpusFiles(join(inbox, "processed")).length, 154);
@@ -25,7 +25,8 @@ Deno.test("the whole dev corpus goes through the folder source into one row each
   assert.equal(html.subject, "Missing invoices");
   assert.equal(html.body_html, true, "the body came from the HTML part");
   assert.doesNotMatch(html.body ?? "", /<[a-z]+[ >]/i, "no tags left in the text");
-  assert.deepEqual(html.intent_flags, [false, false, true, false, false], "unknown until classified");
+  assert.equal(html.intent_flags.length, 5);
+  assert.equal(html.intent_flags.filter((f) => f === true).length, 1, "one-hot");
   assert.equal(html.processed, false);
 
   const cp1252 = emails.get("085-formal-quote-40-licences.eml")!;
@@ -58,7 +59,7 @@ Deno.test("ingesting the same files again stores nothing new", async () => {
     errors: 0,
   });
   assert.equal(await count(t.db, "emails"), 10);
-  assert.equal(await count(t.db, "jobs"), 10);
+  assert.equal(await count(t.db, "jobs"), 20);
 });
 
 Deno.test("two deliveries of one Message-ID make one email, the second linked to it", async () => {

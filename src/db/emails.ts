@@ -5,6 +5,10 @@ import getRawMessageSql from "../../sql/queries/raw_messages/get_raw_message.sql
 import linkRawMessageSql from "../../sql/queries/raw_messages/link_raw_message.sql" with { type: "text" };
 import insertEmailSql from "../../sql/queries/emails/insert_email.sql" with { type: "text" };
 import findEmailIdSql from "../../sql/queries/emails/find_email_id.sql" with { type: "text" };
+import getEmailForClassifySql from "../../sql/queries/emails/get_email_for_classify.sql" with {
+  type: "text",
+};
+import setClassificationSql from "../../sql/queries/emails/set_classification.sql" with { type: "text" };
 import type { AttachmentMeta } from "../mail/parse.ts";
 
 /** Parameters of {@linkcode insertRawMessage}. */
@@ -113,4 +117,53 @@ export async function findEmailId(
   p: { messageId: string; rawId: number },
 ): Promise<number | undefined> {
   return (await q.query<{ id: number }>(findEmailIdSql, [p.messageId, p.rawId])).rows[0]?.id;
+}
+
+/** What the classify job reads of an email. */
+export interface EmailForClassify {
+  id: number;
+  sender: string;
+  reply_to: string | null;
+  subject: string | null;
+  body: string | null;
+  headers: Record<string, string[]>;
+  classified_at: Date | null;
+}
+
+/** Reads an email for classification. */
+export async function getEmailForClassify(q: Queryable, id: number): Promise<EmailForClassify | undefined> {
+  return (await q.query<EmailForClassify>(getEmailForClassifySql, [id])).rows[0];
+}
+
+/** Parameters of {@linkcode setClassification}. */
+export interface ClassificationParams {
+  id: number;
+  intentFlags: boolean[];
+  automated: boolean;
+  autoReplyOk: boolean;
+  reasons: string[];
+  classifier: string;
+  model: string | null;
+  latencyMs: number | null;
+  promptTokens: number | null;
+  completionTokens: number | null;
+  note: string | null;
+}
+
+/** Stores a classification; false when the email was classified already. */
+export async function setClassification(q: Queryable, p: ClassificationParams): Promise<boolean> {
+  const { count } = await q.query(setClassificationSql, [
+    p.id,
+    JSON.stringify(p.intentFlags),
+    p.automated,
+    p.autoReplyOk,
+    JSON.stringify(p.reasons),
+    p.classifier,
+    p.model,
+    p.latencyMs,
+    p.promptTokens,
+    p.completionTokens,
+    p.note,
+  ]);
+  return count === 1;
 }

@@ -4,10 +4,12 @@
  */
 import type { Db } from "./client.ts";
 import m0001 from "../../sql/migrations/0001_init.sql" with { type: "text" };
+import m0002 from "../../sql/migrations/0002_classification.sql" with { type: "text" };
 
 /** Every migration in order. Add new files here; never edit or reorder landed ones. */
 export const MIGRATIONS: readonly { version: string; sql: string }[] = [
   { version: "0001_init", sql: m0001 },
+  { version: "0002_classification", sql: m0002 },
 ];
 
 // Any constant works; it only has to be the same in every instance. ("sesd" in ASCII.)

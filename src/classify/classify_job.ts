@@ -1,0 +1,72 @@
+/**
+ * The `classify` job: decides an email's intent and stores it, with the rules' verdict and the classifier's
+ * metadata, in the same transaction that enqueues the next stage. A 429 waits for its Retry-After through
+ * the job's own run_at (the SDK would retry after half a second); 5xx and timeouts retry with backoff; on the
+ * last attempt the offline classifier decides, so every email ends up classified.
+ */
+import type { Queryable } from "../db/client.ts";
+import { getEmailForClassify, setClassification } from "../db/emails.ts";
+import { type JobHandler, PermanentError } from "../jobs/types.ts";
+import { decide, type DecideOptions } from "./decide.ts";
+import { encodeIntent } from "./intents.ts";
+import { LlmRateLimited } from "./llm.ts";
+
+/** The job kind. */
+export const CLASSIFY_JOB = "classify";
+
+/** Called in the classify job's transaction: enqueue the next stage here. */
+export type OnClassified = (tx: Queryable, emailId: number) => Promise<void>;
+
+/** The handler of `classify` jobs (payload `{email_id}`). */
+export function classifyJobHandler(
+  options: Omit<DecideOptions, "lastAttempt" | "signal">,
+  onClassified?: OnClassified,
+): JobHandler {
+  return async ({ job, db, log, signal }) => {
+    const emailId = Number(job.payload.email_id);
+    const email = await getEmailForClassify(db, emailId);
+    if (!email) throw new PermanentError(`Cannot classify email ${emailId}: no such email`);
+    if (email.classified_at) return { type: "done" };
+    let decision;
+    try {
+      decision = await decide({
+        headers: email.headers,
+        sender: email.sender,
+        replyTo: email.reply_to ?? undefined,
+        subject: email.subject ?? undefined,
+        body: email.body,
+      }, { ...options, lastAttempt: job.attempts >= job.max_attempts, signal });
+    } catch (error) {
+      if (error instanceof LlmRateLimited) {
+        return { type: "retry", reason: error.message, delayMs: error.retryAfterMs };
+      }
+      throw error;
+    }
+    await db.transaction(async (tx) => {
+      const stored = await setClassification(tx, {
+        id: emailId,
+        intentFlags: encodeIntent(decision.intent),
+        automated: decision.automated,
+        autoReplyOk: decision.auto_reply_ok,
+        reasons: decision.reasons,
+        classifier: decision.classifier,
+        model: decision.model,
+        latencyMs: decision.latencyMs,
+        promptTokens: decision.promptTokens,
+        completionTokens: decision.completionTokens,
+        note: decision.note,
+      });
+      if (stored) await onClassified?.(tx, emailId);
+    });
+    log.info("Email {emailId} is {intent} by {classifier}", {
+      emailId,
+      intent: decision.intent,
+      classifier: decision.classifier,
+      automated: decision.automated,
+      autoReplyOk: decision.auto_reply_ok,
+      reasons: decision.reasons,
+      note: decision.note ?? undefined,
+    });
+    return { type: "done" };
+  };
+}

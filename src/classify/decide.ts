@@ -1,0 +1,112 @@
+/**
+ * One message's classification: the rules first (automated? may we reply?), then, for mail a person wrote,
+ * the sender's own text through the LLM when one is configured, else (or when it fails for good) through the
+ * offline classifier. Shared by the `classify` job and the `classify`/`eval` commands.
+ */
+import { type AssessableMail, assessMail, type SesVerdicts } from "../mail/automated.ts";
+import { ownText } from "../mail/own_text.ts";
+import { estimateTokens } from "./eval.ts";
+import type { Intent } from "./intents.ts";
+import { LlmClassifier, LlmRateLimited, LlmUnavailable, systemPrompt, userPrompt } from "./llm.ts";
+import { classifyOffline } from "./offline.ts";
+
+/** Which classifier decided: the rules (automated mail), the model, or the offline classifier. */
+export type ClassifierName = "rules" | "llm" | "offline";
+
+/** A complete classification, ready to store. */
+export interface Decision {
+  intent: Intent;
+  automated: boolean;
+  auto_reply_ok: boolean;
+  reasons: string[];
+  classifier: ClassifierName;
+  model: string | null;
+  latencyMs: number | null;
+  promptTokens: number | null;
+  completionTokens: number | null;
+  /** Estimated prompt tokens of the model request (also for the offline classifier: what it would cost). */
+  promptTokensEstimate: number | null;
+  /** Why the fallback decided, when it did. */
+  note: string | null;
+  evidence: string[];
+}
+
+/** What {@linkcode decide} needs of a message. */
+export interface DecideInput extends AssessableMail {
+  body?: string | null;
+}
+
+/** Options of {@linkcode decide}. */
+export interface DecideOptions {
+  ownAddresses: readonly string[];
+  maxChars: number;
+  llm?: LlmClassifier;
+  verdicts?: SesVerdicts;
+  /**
+   * When false, passing LLM failures (429, 5xx, timeouts) are thrown ({@linkcode LlmRateLimited},
+   * {@linkcode LlmUnavailable}) so the job can retry later; when true, the offline classifier decides.
+   */
+  lastAttempt: boolean;
+  signal?: AbortSignal;
+}
+
+/** Classifies one message. */
+export async function decide(mail: DecideInput, options: DecideOptions): Promise<Decision> {
+  const disposition = assessMail(mail, { ownAddresses: options.ownAddresses, verdicts: options.verdicts });
+  const reasons = [...disposition.reasons];
+  let autoReplyOk = disposition.auto_reply_ok;
+  if (!mail.sender) {
+    autoReplyOk = false;
+    reasons.push("sender:missing");
+  }
+  const base = {
+    automated: disposition.automated,
+    auto_reply_ok: autoReplyOk,
+    reasons,
+    model: null,
+    latencyMs: null,
+    promptTokens: null,
+    completionTokens: null,
+    note: null,
+    evidence: [] as string[],
+  };
+  if (disposition.automated) {
+    return { ...base, intent: "unknown", classifier: "rules", promptTokensEstimate: null };
+  }
+  const text = ownText({ body: mail.body ?? undefined, subject: mail.subject }, {
+    maxChars: options.maxChars,
+  });
+  const input = { subject: mail.subject, text };
+  const promptTokensEstimate = estimateTokens(
+    systemPrompt("0123456789abcdef") + userPrompt(input, "0123456789abcdef"),
+  );
+  let note: string | null = null;
+  if (options.llm) {
+    try {
+      const r = await options.llm.classify(input, options.signal);
+      return {
+        ...base,
+        intent: r.intent,
+        classifier: "llm",
+        model: r.model,
+        latencyMs: r.latencyMs,
+        promptTokens: r.promptTokens,
+        completionTokens: r.completionTokens,
+        promptTokensEstimate,
+      };
+    } catch (error) {
+      const passing = error instanceof LlmRateLimited || error instanceof LlmUnavailable;
+      if (passing && !options.lastAttempt) throw error;
+      note = `LLM fallback: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`;
+    }
+  }
+  const offline = classifyOffline(input);
+  return {
+    ...base,
+    intent: offline.intent,
+    classifier: "offline",
+    promptTokensEstimate,
+    note,
+    evidence: offline.evidence,
+  };
+}

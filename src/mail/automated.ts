@@ -1,0 +1,273 @@
+/**
+ * Rules before any model: decide from headers and addresses alone whether a person wrote a message to us
+ * (`automated`) and whether we may answer it automatically (`auto_reply_ok`), with the reasons. Deterministic,
+ * pure and cheap: every check looks at a few short header values, never at the body.
+ */
+import type { ParsedEmail } from "./parse.ts";
+
+/** The outcome of {@linkcode assessMail}. */
+export interface Disposition {
+  /** No person wrote this to us: stored as `unknown`, never sent to a model, never answered. */
+  automated: boolean;
+  /** We may send an automatic reply. Always false when `automated`. */
+  auto_reply_ok: boolean;
+  /** Short machine-friendly reasons, e.g. "header:auto-submitted=auto-replied", "spam-verdict:FAIL". */
+  reasons: string[];
+}
+
+/** Verdicts of an SES notification ("PASS", "FAIL", "GRAY", "PROCESSING_FAILED"…), used alongside the headers. */
+export interface SesVerdicts {
+  spam?: string;
+  virus?: string;
+  spf?: string;
+  dkim?: string;
+  dmarc?: string;
+}
+
+/** Options of {@linkcode assessMail}. */
+export interface AssessOptions {
+  /** Our own addresses: full addresses ("hello@frflashy.com") or whole domains ("@frflashy.com"). */
+  ownAddresses: readonly string[];
+  /** Verdicts from an SES notification, when the message came with one. */
+  verdicts?: SesVerdicts;
+}
+
+/** The part of a parsed message the rules read. */
+export type AssessableMail = Pick<ParsedEmail, "headers" | "sender" | "replyTo" | "subject">;
+
+/** Decides `automated` and `auto_reply_ok` for one message. */
+export function assessMail(mail: AssessableMail, options: AssessOptions): Disposition {
+  const automated = [
+    ...headerReasons(mail.headers),
+    ...returnPathReasons(mail.headers),
+    ...subjectReasons(mail.subject),
+  ];
+  const blocking: string[] = [];
+  const local = localPart(mail.sender);
+  const role = automatedLocalPart(local);
+  if (role) automated.push(`sender:${role}`);
+  if (isNoReply(local)) {
+    // Contact forms and shop systems relay a person's message from a no-reply address with the person in
+    // Reply-To: that is human mail (classified by content), but it still gets no automatic reply.
+    if (automated.length === 0 && personalReplyTo(mail.sender, mail.replyTo)) {
+      blocking.push("sender:noreply-relay");
+    } else automated.push("sender:noreply");
+  }
+  blocking.push(...verdictReasons(mail.headers, options.verdicts));
+  if (isOwnAddress(mail.sender, options.ownAddresses)) blocking.push("sender:own-address");
+  const isAutomated = automated.length > 0;
+  return {
+    automated: isAutomated,
+    auto_reply_ok: !isAutomated && blocking.length === 0,
+    reasons: [...automated, ...blocking],
+  };
+}
+
+function first(headers: Record<string, string[]>, name: string): string | undefined {
+  return headers[name]?.[0]?.trim();
+}
+
+/** Lower-cased first token of a header value ("auto-replied; owner=x" -> "auto-replied"), at most 40 chars. */
+function token(value: string): string {
+  return value.slice(0, 40).split(/[;\s(]/, 1)[0].toLowerCase();
+}
+
+const AUTO_REPLY_HEADERS = ["x-autoreply", "x-autorespond", "x-auto-response-suppress"];
+
+function headerReasons(headers: Record<string, string[]>): string[] {
+  const reasons: string[] = [];
+  const submitted = first(headers, "auto-submitted");
+  if (submitted !== undefined && token(submitted) !== "no") {
+    reasons.push(`header:auto-submitted=${token(submitted) || "empty"}`);
+  }
+  for (const name of AUTO_REPLY_HEADERS) if (headers[name]) reasons.push(`header:${name}`);
+  const precedence = token(first(headers, "precedence") ?? "");
+  if (precedence === "bulk" || precedence === "junk" || precedence === "list") {
+    reasons.push(`header:precedence=${precedence}`);
+  }
+  // List-Id, List-Unsubscribe, List-Post, List-Help…: only list managers and bulk senders add them.
+  const lists = Object.keys(headers).filter((name) => name.startsWith("list-")).sort();
+  if (lists.length > 0) reasons.push(`header:${lists[0]}`);
+  const type = (first(headers, "content-type") ?? "").slice(0, 200).toLowerCase();
+  if (type.startsWith("multipart/report")) reasons.push("content-type:multipart/report");
+  if (headers["x-failed-recipients"]) reasons.push("header:x-failed-recipients");
+  return reasons;
+}
+
+/** A null reverse-path (`<>`) is how bounces and auto-replies avoid mail loops (RFC 5321 4.5.5). */
+function returnPathReasons(headers: Record<string, string[]>): string[] {
+  const values = headers["return-path"];
+  if (!values) return [];
+  const value = values[0].trim();
+  return value === "" || value.replace(/\s+/g, "") === "<>" ? ["return-path:null"] : [];
+}
+
+/**
+ * Subject prefixes that mail clients write on auto-replies and bounces, folded to ASCII lower case. Each must be
+ * followed by ":", "(" or the end of the subject, so "Out of office next week, can we move the demo?" is not one.
+ */
+const AUTO_SUBJECT_PREFIXES = [
+  "automatic reply",
+  "auto reply",
+  "auto-reply",
+  "autoreply",
+  "auto response",
+  "out of office",
+  "out of the office",
+  "reponse automatique",
+  "absence du bureau",
+  "respuesta automatica",
+  "fuera de la oficina",
+  "automatische antwort",
+  "abwesenheitsnotiz",
+  "undeliverable",
+  "undelivered mail returned to sender",
+  "delivery status notification",
+  "mail delivery failed",
+  "returned mail",
+  "delivery failure",
+  "non remis",
+  "unzustellbar",
+];
+
+function subjectReasons(subject: string | undefined): string[] {
+  if (!subject) return [];
+  const head = fold(subject.slice(0, 120)).trim();
+  for (const prefix of AUTO_SUBJECT_PREFIXES) {
+    if (!head.startsWith(prefix)) continue;
+    const rest = head.slice(prefix.length).trimStart();
+    if (rest === "" || rest[0] === ":" || rest[0] === "(") return [`subject:${prefix.replaceAll(" ", "-")}`];
+  }
+  return [];
+}
+
+function fold(text: string): string {
+  return text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+}
+
+function localPart(address: string | undefined): string {
+  const at = address?.lastIndexOf("@") ?? -1;
+  // "bounce+tag@x" and "noreply+tag@x" are the same mailbox as without the tag.
+  return at < 0 ? "" : address!.slice(0, at).toLowerCase().split("+", 1)[0];
+}
+
+function domainOf(address: string): string {
+  return address.slice(address.lastIndexOf("@") + 1).toLowerCase();
+}
+
+function automatedLocalPart(local: string): string | undefined {
+  if (local === "mailer-daemon" || local === "mailerdaemon") return "mailer-daemon";
+  if (local === "postmaster") return "postmaster";
+  if (local.startsWith("owner-")) return "owner-*";
+  if (local.endsWith("-request")) return "*-request";
+  return undefined;
+}
+
+/** noreply, no-reply, no_reply, no.reply, donotreply, do-not-reply, noreply-alerts… */
+function isNoReply(local: string): boolean {
+  const squashed = local.replace(/[-_.]/g, "");
+  return squashed.startsWith("noreply") || squashed.startsWith("donotreply") ||
+    squashed.startsWith("noresponse");
+}
+
+/** Role mailboxes that a vendor's own systems answer from: not a person, so not a relayed human sender. */
+const ROLE_LOCAL_PARTS = new Set([
+  "notifications",
+  "notification",
+  "notify",
+  "alerts",
+  "alert",
+  "news",
+  "newsletter",
+  "marketing",
+  "updates",
+  "info",
+  "support",
+  "help",
+  "hello",
+  "team",
+  "billing",
+  "accounts",
+  "sales",
+  "service",
+  "contact",
+  "admin",
+]);
+
+/**
+ * A Reply-To that names a different, personal address: not a no-reply or automated mailbox, not a role
+ * mailbox, and not on the sender's own domain (a vendor pointing replies at its support desk is still the vendor).
+ */
+function personalReplyTo(sender: string, replyTo: string | undefined): boolean {
+  if (!replyTo || !replyTo.includes("@") || replyTo === sender) return false;
+  const local = localPart(replyTo);
+  if (isNoReply(local) || automatedLocalPart(local) || ROLE_LOCAL_PARTS.has(local)) return false;
+  return baseDomain(domainOf(replyTo)) !== baseDomain(domainOf(sender));
+}
+
+/** The last two labels: "accounts.quillstack.example" -> "quillstack.example" (good enough to compare vendors). */
+function baseDomain(domain: string): string {
+  return domain.split(".").slice(-2).join(".");
+}
+
+function isOwnAddress(sender: string, own: readonly string[]): boolean {
+  if (!sender) return false;
+  const domain = domainOf(sender);
+  return own.some((entry) => {
+    const e = entry.trim().toLowerCase();
+    if (!e.startsWith("@")) return e === sender;
+    // "@frflashy.com" covers the domain and its subdomains ("mail.frflashy.com").
+    return domain === e.slice(1) || domain.endsWith(`.${e.slice(1)}`);
+  });
+}
+
+function verdictReasons(headers: Record<string, string[]>, verdicts: SesVerdicts | undefined): string[] {
+  const reasons: string[] = [];
+  const spam = (verdicts?.spam ?? token(first(headers, "x-ses-spam-verdict") ?? "")).toUpperCase();
+  const virus = (verdicts?.virus ?? token(first(headers, "x-ses-virus-verdict") ?? "")).toUpperCase();
+  // GRAY and PROCESSING_FAILED mean "could not tell": they do not block by themselves.
+  if (spam === "FAIL") reasons.push("spam-verdict:FAIL");
+  if (virus === "FAIL") reasons.push("virus-verdict:FAIL");
+  const auth = authResults(headers, verdicts);
+  if ((auth.spf === "fail" || auth.spf === "softfail") && auth.dkim === "fail" && auth.dmarc === "fail") {
+    reasons.push(`auth:likely-spoofed(spf=${auth.spf},dkim=fail,dmarc=fail)`);
+  }
+  return reasons;
+}
+
+interface AuthResults {
+  spf?: string;
+  dkim?: string;
+  dmarc?: string;
+}
+
+/**
+ * spf/dkim/dmarc results. SES puts its own Authentication-Results first; a sender can add forged ones below, so
+ * the one whose authserv-id is amazonses.com is read when present, else the first. With several DKIM
+ * signatures one pass is enough for DKIM to pass. A verdict from the SES notification wins over a header.
+ */
+function authResults(headers: Record<string, string[]>, verdicts: SesVerdicts | undefined): AuthResults {
+  const all = headers["authentication-results"] ?? [];
+  const ses = all.find((v) => v.trimStart().toLowerCase().startsWith("amazonses.com")) ?? all[0] ?? "";
+  const found: Record<string, string[]> = {};
+  // Bounded: method names are short words, results are short words; the header is cut at 4 KB.
+  for (const m of ses.slice(0, 4096).toLowerCase().matchAll(/(?:^|[;\s])(spf|dkim|dmarc)=([a-z]{1,20})/g)) {
+    (found[m[1]] ??= []).push(m[2]);
+  }
+  const pick = (name: string) => {
+    const values = found[name];
+    if (!values) return undefined;
+    return values.includes("pass") ? "pass" : values[0];
+  };
+  let spf = pick("spf");
+  if (spf === undefined) {
+    const received = first(headers, "received-spf");
+    if (received) spf = token(received);
+  }
+  const verdict = (v: string | undefined) => v?.toLowerCase();
+  return {
+    spf: verdict(verdicts?.spf) ?? spf,
+    dkim: verdict(verdicts?.dkim) ?? pick("dkim"),
+    dmarc: verdict(verdicts?.dmarc) ?? pick("dmarc"),
+  };
+}
