@@ -1,4 +1,10 @@
 /** Start-up wiring shared by the commands: the database and the source chosen from the configuration. */
+import { deliverJobHandler } from "./act/deliver_job.ts";
+import { fileTransport } from "./act/file_transport.ts";
+import { DELIVER_JOB, ROUTE_JOB, routeJobHandler } from "./act/route_job.ts";
+import { sesTransport } from "./act/ses_transport.ts";
+import { loadTemplates } from "./act/templates.ts";
+import { httpWebhookSender } from "./act/webhook.ts";
 import { CLASSIFY_JOB, classifyJobHandler } from "./classify/classify_job.ts";
 import { LlmClassifier } from "./classify/llm.ts";
 import type { Config } from "./config.ts";
@@ -22,6 +28,10 @@ export async function openDatabase(config: Config, options: { migrate?: boolean 
     db = connectPostgres(config.databaseUrl, {
       schema: config.databaseSchema,
       max: Math.min(config.workerConcurrency + 4, 40),
+      onError: (error) =>
+        logger.warn("A PostgreSQL connection broke mid-write; the pool reconnects: {error}", {
+          error: errorText(error),
+        }),
     });
   } else {
     try {
@@ -72,7 +82,7 @@ export function createLlm(config: Config): LlmClassifier | undefined {
 }
 
 /** Every job kind this version runs, each stage enqueueing the next in its own transaction. */
-export function jobHandlers(config: Config): Record<string, JobHandler> {
+export async function jobHandlers(config: Config): Promise<Record<string, JobHandler>> {
   const next = (kind: string) => async (tx: Queryable, emailId: number) => {
     await enqueueJob(tx, {
       kind,
@@ -81,12 +91,47 @@ export function jobHandlers(config: Config): Record<string, JobHandler> {
       maxAttempts: config.jobMaxAttempts,
     });
   };
+  const files = fileTransport(config.outboxDir);
+  const mail = config.mailTransport === "ses"
+    ? sesTransport({ region: config.awsRegion, configurationSet: config.sesConfigurationSet })
+    : files;
+  const http = httpWebhookSender({ secret: config.webhookSecret, timeoutMs: config.webhookTimeoutMs });
+  const urls = { crm: config.crmWebhookUrl, escalation: config.escalationWebhookUrl };
+  // A target with a URL is posted to; without one, the file transport writes it as .json (the embedded
+  // default) and the SES set-up has no such target.
+  const webhooks = {
+    send: (key: string, target: { url?: string; name: string }, body: unknown) =>
+      target.url ? http.send(key, target, body) : files.send(key, target, body),
+  };
+  const fileMode = config.mailTransport === "file";
   return {
     [PARSE_JOB]: parseJobHandler(next(CLASSIFY_JOB)),
     [CLASSIFY_JOB]: classifyJobHandler({
       ownAddresses: config.ownAddresses,
       maxChars: config.classifyMaxChars,
       llm: createLlm(config),
+    }, next(ROUTE_JOB)),
+    [ROUTE_JOB]: routeJobHandler({
+      replyFrom: config.replyFrom,
+      humanEmail: config.humanEmail,
+      ownAddresses: config.ownAddresses,
+      webhooks: { crm: !!urls.crm || fileMode, escalation: !!urls.escalation || fileMode },
+      pricingUrl: config.pricingUrl,
+      docsUrl: config.docsUrl,
+      signupUrl: config.signupUrl,
+      ackHumanReply: config.ackHumanReply,
+      unknownAutoReply: config.unknownAutoReply,
+      automatedAction: config.automatedAction,
+      unsafeAction: config.unsafeAction,
+      templates: await loadTemplates(config.templatesDir),
+      autoReplyWindowMs: config.autoReplyWindowMs,
+      jobMaxAttempts: config.jobMaxAttempts,
+    }),
+    [DELIVER_JOB]: deliverJobHandler({
+      mail,
+      webhooks,
+      webhookUrls: urls,
+      sendRatePerSecond: config.sendRatePerSecond,
     }),
   };
 }

@@ -49,8 +49,33 @@ const int8AsNumber = {
   parse: (x: string) => Number(x),
 };
 
+let guardInstalled = false;
+
+/**
+ * postgres.js 3.4.9 under Deno: when the server drops a connection (restart, pg_terminate_backend) while a
+ * small write is queued, `closed()` clears the queued setImmediate, but Deno's timers still run it, after
+ * `socket = null`, and the TypeError is uncaught: the process died on every PostgreSQL restart. The
+ * connection is already closed and the pool reconnects on the next query, so exactly that error is logged and
+ * absorbed; any other uncaught error still ends the process.
+ */
+function guardPostgresJsWrite(onError?: (error: unknown) => void): void {
+  if (guardInstalled) return;
+  guardInstalled = true;
+  globalThis.addEventListener("error", (event) => {
+    const error = event.error;
+    if (
+      error instanceof TypeError && error.message.includes("reading 'write'") &&
+      /postgres[\\/]3\.4\.9[\\/]src[\\/]connection\.js/.test(error.stack ?? "")
+    ) {
+      event.preventDefault();
+      onError?.(error);
+    }
+  });
+}
+
 /** Connects to PostgreSQL with postgres.js. The pool connects lazily and reconnects after a restart. */
 export function connectPostgres(url: string, options: PostgresOptions = {}): Db {
+  guardPostgresJsWrite(options.onError);
   const sql = postgres(url, {
     max: options.max ?? 10,
     onnotice: () => {},
