@@ -29,6 +29,25 @@ export interface Config {
   llmTimeoutMs: number;
   classifyMaxChars: number;
   ownAddresses: string[];
+  mailTransport: "file" | "ses";
+  outboxDir: string;
+  replyFrom: string;
+  humanEmail: string | undefined;
+  crmWebhookUrl: string | undefined;
+  escalationWebhookUrl: string | undefined;
+  webhookSecret: string | undefined;
+  webhookTimeoutMs: number;
+  pricingUrl: string;
+  docsUrl: string;
+  signupUrl: string;
+  templatesDir: string | undefined;
+  autoReplyWindowMs: number;
+  sendRatePerSecond: number;
+  ackHumanReply: boolean;
+  unknownAutoReply: boolean;
+  automatedAction: "none" | "handoff";
+  unsafeAction: "none" | "handoff";
+  sesConfigurationSet: string | undefined;
 }
 
 /** One environment variable: its default (as written in the environment) and what it does. */
@@ -122,6 +141,73 @@ export const CONFIG_VARS: readonly VarSpec[] = [
     description:
       "Our addresses, comma-separated (`hello@x.com`, or `@x.com` for a domain): never auto-answered.",
   },
+  {
+    name: "MAIL_TRANSPORT",
+    default: "file",
+    description: "`file`: replies as .eml and webhooks as .json in OUTBOX_DIR; `ses`: send with SES.",
+  },
+  { name: "OUTBOX_DIR", default: "./outbox", description: "Where the file transport writes." },
+  { name: "REPLY_FROM", default: "FrFlashy <hello@frflashy.com>", description: "From of automatic replies." },
+  {
+    name: "HUMAN_EMAIL",
+    default: "",
+    description: "Hand-offs are forwarded here (original attached). Empty: none.",
+  },
+  {
+    name: "CRM_WEBHOOK_URL",
+    default: "",
+    description: "CRM task webhook for sign-ups (file transport: .json).",
+  },
+  {
+    name: "ESCALATION_WEBHOOK_URL",
+    default: "",
+    description: 'Hand-off webhook; Slack-compatible `{"text": …}` body (file transport: .json).',
+  },
+  { name: "WEBHOOK_SECRET", default: "", description: "HMAC-SHA256 key of the X-Webhook-Signature header." },
+  { name: "WEBHOOK_TIMEOUT", default: "10s", description: "Timeout of one webhook request." },
+  {
+    name: "PRICING_URL",
+    default: "https://frflashy.com/pricing",
+    description: "Link in the send_info reply.",
+  },
+  { name: "DOCS_URL", default: "https://frflashy.com/docs", description: "Link in the send_info reply." },
+  {
+    name: "SIGNUP_URL",
+    default: "https://frflashy.com/signup",
+    description: "Link in the create_account reply.",
+  },
+  {
+    name: "TEMPLATES_DIR",
+    default: "",
+    description: "Folder of reply templates overriding the built-in ones (same file names).",
+  },
+  {
+    name: "AUTO_REPLY_WINDOW",
+    default: "7d",
+    description: "At most one automatic reply per sender per window.",
+  },
+  { name: "SEND_RATE", default: "10", description: "Outgoing e-mails per second, all instances together." },
+  {
+    name: "ACK_HUMAN_REPLY",
+    default: "true",
+    description: "Acknowledge speak_to_human mail (`true`/`false`).",
+  },
+  {
+    name: "UNKNOWN_AUTO_REPLY",
+    default: "false",
+    description: "Send an acknowledgement to `unknown` mail too.",
+  },
+  {
+    name: "AUTOMATED_ACTION",
+    default: "none",
+    description: "Automated mail (bounces, lists, auto-replies): `none` or `handoff`.",
+  },
+  {
+    name: "UNSAFE_ACTION",
+    default: "handoff",
+    description: "Human mail that may not be auto-answered (spam FAIL never): `handoff` or `none`.",
+  },
+  { name: "SES_CONFIGURATION_SET", default: "", description: "SES configuration set for sent mail." },
 ];
 
 /** Thrown when the environment is invalid; its message lists every problem, one per line. */
@@ -132,11 +218,11 @@ export class ConfigError extends Error {
   }
 }
 
-/** Parses a duration: `250ms`, `10s`, `5m`, `1h`, or a bare number of seconds. Returns NaN when invalid. */
+/** Parses a duration: `250ms`, `10s`, `5m`, `1h`, `7d`, or a bare number of seconds. NaN when invalid. */
 export function parseDuration(text: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text.trim());
   if (!m) return NaN;
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? "s") as "ms" | "s" | "m" | "h"];
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(m[2] ?? "s") as "ms" | "s"];
   return Math.round(Number(m[1]) * unit);
 }
 
@@ -174,6 +260,13 @@ export function loadConfig(env: (name: string) => string | undefined = (n) => De
       problems.push(`${name}=${JSON.stringify(value)}: expected one of ${values.join(", ")}`);
     }
     return value as T;
+  };
+  const bool = (name: string): boolean => {
+    const value = str(name).toLowerCase();
+    if (!["true", "false", "1", "0", "yes", "no"].includes(value)) {
+      problems.push(`${name}=${JSON.stringify(value)}: expected true or false`);
+    }
+    return ["true", "1", "yes"].includes(value);
   };
   const url = (name: string, protocols: string[]): string | undefined => {
     const value = opt(name);
@@ -214,7 +307,36 @@ export function loadConfig(env: (name: string) => string | undefined = (n) => De
     llmTimeoutMs: duration("LLM_TIMEOUT", 100),
     classifyMaxChars: int("CLASSIFY_MAX_CHARS", 200, 100_000),
     ownAddresses: str("OWN_ADDRESSES").split(",").map((a) => a.trim().toLowerCase()).filter(Boolean),
+    mailTransport: oneOf("MAIL_TRANSPORT", ["file", "ses"] as const),
+    outboxDir: str("OUTBOX_DIR"),
+    replyFrom: str("REPLY_FROM"),
+    humanEmail: opt("HUMAN_EMAIL"),
+    crmWebhookUrl: url("CRM_WEBHOOK_URL", ["http:", "https:"]),
+    escalationWebhookUrl: url("ESCALATION_WEBHOOK_URL", ["http:", "https:"]),
+    webhookSecret: opt("WEBHOOK_SECRET"),
+    webhookTimeoutMs: duration("WEBHOOK_TIMEOUT", 100),
+    pricingUrl: str("PRICING_URL"),
+    docsUrl: str("DOCS_URL"),
+    signupUrl: str("SIGNUP_URL"),
+    templatesDir: opt("TEMPLATES_DIR"),
+    autoReplyWindowMs: duration("AUTO_REPLY_WINDOW", 0),
+    sendRatePerSecond: int("SEND_RATE", 1, 10_000),
+    ackHumanReply: bool("ACK_HUMAN_REPLY"),
+    unknownAutoReply: bool("UNKNOWN_AUTO_REPLY"),
+    automatedAction: oneOf("AUTOMATED_ACTION", ["none", "handoff"] as const),
+    unsafeAction: oneOf("UNSAFE_ACTION", ["none", "handoff"] as const),
+    sesConfigurationSet: opt("SES_CONFIGURATION_SET"),
   };
+  if (!/@[^@\s>]+\.[^@\s>]+/.test(config.replyFrom)) {
+    problems.push(
+      `REPLY_FROM=${JSON.stringify(config.replyFrom)}: expected an address, like "FrFlashy <hello@x.com>"`,
+    );
+  }
+  if (config.humanEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(config.humanEmail)) {
+    problems.push(
+      `HUMAN_EMAIL=${JSON.stringify(config.humanEmail)}: expected one address, like support@x.com`,
+    );
+  }
   for (const a of config.ownAddresses) {
     if (!/^[^@\s]*@[^@\s]+\.[^@\s]+$/.test(a)) {
       problems.push(`OWN_ADDRESSES: "${a}" is neither an address (name@domain) nor a domain (@domain)`);

@@ -24,7 +24,7 @@ export async function runDaemon(config: Config, options: DaemonOptions): Promise
   const db = await openDatabase(config);
   const source = createSource(config);
   const workerId = `${Deno.hostname()}:${Deno.pid}:${crypto.randomUUID().slice(0, 8)}`;
-  const worker = new Worker(db, jobHandlers(config), {
+  const worker = new Worker(db, await jobHandlers(config), {
     workerId,
     concurrency: config.workerConcurrency,
     leaseMs: config.jobLeaseMs,

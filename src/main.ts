@@ -6,6 +6,8 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 import { createLlm, jobHandlers, openDatabase } from "./app.ts";
 import { formatEvalReport } from "./classify/eval.ts";
 import { classifyFile, classifyLine, evalDir } from "./cli/classify.ts";
+import { printEffects, retryEffects } from "./cli/effects.ts";
+import type { EffectState } from "./db/effects.ts";
 import { formatStatus, readStatus } from "./cli/status.ts";
 import { type Config, CONFIG_VARS, ConfigError, loadConfig } from "./config.ts";
 import { requeueJobs } from "./db/jobs.ts";
@@ -29,6 +31,8 @@ Commands:
   ingest FILE|DIR…          store .eml files (folders: their *.eml) and run their jobs; files stay in place
   status [--json]           counts by state, oldest pending job, recent failures
   requeue [--all | ID…]     give failed jobs a fresh set of attempts
+  effects [--state S] [--json] | effects retry (--all | ID…)
+                            the outbox: failed (default), pending, delivered or suppressed effects
   classify FILE.eml…        print each file's classification as a JSON line (no database)
   eval DIR [--json] [--classifier offline|llm]
                             score the classifier on DIR/*.eml against DIR/labels.jsonl
@@ -67,6 +71,12 @@ Counts emails, deliveries and jobs by state, the age of the oldest runnable job 
   requeue: `Usage: ses-daemon-bot requeue (--all | ID…)
 
 Returns failed jobs to the queue with a fresh set of attempts. IDs are job ids, as 'status' lists them.`,
+  effects: `Usage: ses-daemon-bot effects [--state failed|pending|delivered|suppressed] [--json]
+       ses-daemon-bot effects retry (--all | ID…)
+
+Lists the outbox's effects (automatic replies, forwards to HUMAN_EMAIL, webhooks) in a state, newest first;
+failed ones by default, with their last error. 'retry' returns failed effects to the outbox and delivers them
+again (their idempotency keys are unchanged, so nothing is doubled).`,
   classify: `Usage: ses-daemon-bot classify FILE.eml…
 
 Classifies each file as the daemon would (rules, then the LLM when OPENAI_API_KEY is set, else the offline
@@ -96,6 +106,7 @@ async function main(args: string[]): Promise<number> {
     json: { type: "boolean", default: false },
     all: { type: "boolean", default: false },
     classifier: { type: "string" },
+    state: { type: "string" },
     help: { type: "boolean", short: "h", default: false },
   });
   if (values.help) {
@@ -107,8 +118,9 @@ async function main(args: string[]): Promise<number> {
     status: ["json"],
     requeue: ["all"],
     eval: ["json", "classifier"],
+    effects: ["json", "state", "all"],
   };
-  for (const flag of ["once", "json", "all", "classifier"] as const) {
+  for (const flag of ["once", "json", "all", "classifier", "state"] as const) {
     if (values[flag] && !allowed[command]?.includes(flag)) {
       throw new UsageError(`${command} does not take --${flag}; see '${command} --help'`);
     }
@@ -136,6 +148,35 @@ async function main(args: string[]): Promise<number> {
           console.log(values.json ? JSON.stringify(status) : formatStatus(status));
           return 0;
         });
+      case "effects": {
+        if (positionals[0] === "retry") {
+          const ids = positionals.slice(1).map((p) => {
+            if (!/^\d+$/.test(p)) throw new UsageError(`effects retry: "${p}" is not an effect id`);
+            return Number(p);
+          });
+          if (values.all === ids.length > 0) {
+            throw new UsageError("effects retry needs either --all or effect IDs");
+          }
+          return await withDb(config, async (db) => {
+            const retried = await retryEffects(db, { ids, all: values.all });
+            console.log(
+              `retrying ${retried.length} failed effect(s)${retried.length ? `: ${retried.join(" ")}` : ""}`,
+            );
+            return ids.some((id) => !retried.includes(id)) ? 1 : 0;
+          });
+        }
+        if (positionals.length > 0) throw new UsageError(`effects: unknown argument "${positionals[0]}"`);
+        const state = values.state ?? "failed";
+        if (!["pending", "delivered", "failed", "suppressed"].includes(state)) {
+          throw new UsageError(
+            `effects --state must be pending, delivered, failed or suppressed, not "${state}"`,
+          );
+        }
+        return await withDb(config, async (db) => {
+          await printEffects(db, { state: state as EffectState, json: values.json });
+          return 0;
+        });
+      }
       case "classify": {
         if (positionals.length === 0) throw new UsageError("classify needs at least one .eml file");
         const llm = createLlm(config);
@@ -209,7 +250,14 @@ async function main(args: string[]): Promise<number> {
 function parse(args: string[], options: ParseArgsConfig["options"]) {
   try {
     return parseArgs({ args, options, allowPositionals: true, strict: true }) as {
-      values: { once: boolean; json: boolean; all: boolean; help: boolean; classifier?: string };
+      values: {
+        once: boolean;
+        json: boolean;
+        all: boolean;
+        help: boolean;
+        classifier?: string;
+        state?: string;
+      };
       positionals: string[];
     };
   } catch (error) {
@@ -251,7 +299,7 @@ async function ingest(config: Config, paths: string[]): Promise<number> {
       onItem,
     });
     if (progress) Deno.stderr.writeSync(new TextEncoder().encode("\r"));
-    const worker = new Worker(db, jobHandlers(config), {
+    const worker = new Worker(db, await jobHandlers(config), {
       workerId: `ingest:${Deno.pid}`,
       concurrency: config.workerConcurrency,
       leaseMs: config.jobLeaseMs,

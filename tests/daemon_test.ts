@@ -20,7 +20,7 @@ Deno.test("run --once with no DATABASE_URL ingests a folder into the embedded da
   assert.equal(status.code, 0, status.stderr);
   const s = JSON.parse(status.stdout);
   assert.equal(s.emails_total, 12);
-  assert.equal(s.emails_processed, 0);
+  assert.equal(s.emails_processed, 12, "classified, routed and its effects written to the outbox");
   assert.equal(s.jobs_pending, 0);
   assert.equal(s.jobs_failed, 0);
   assert.equal(corpusFiles(join(home, "inbox", "processed")).length, 12);
@@ -64,7 +64,18 @@ Deno.test("three daemon processes on one database and one folder never handle a 
   assert.equal(await count(t.db, "emails"), total);
   assert.equal(await count(t.db, "raw_messages"), total);
   // A job claimed twice would show two attempts.
-  assert.equal(await count(t.db, "jobs", "state = 'done' AND attempts = 1"), 2 * total);
+  for (const kind of ["parse", "classify", "route"]) {
+    assert.equal(await count(t.db, "jobs", `kind = '${kind}'`), total, `one ${kind} job per message`);
+  }
+  assert.equal(
+    await count(t.db, "jobs", "state <> 'done' OR attempts <> 1"),
+    0,
+    "every job ran exactly once",
+  );
+  const { rows: doubled } = await t.db.query(
+    "SELECT email_id, purpose FROM effects GROUP BY 1, 2 HAVING count(*) > 1",
+  );
+  assert.deepEqual(doubled, [], "no effect twice");
   const { rows } = await t.db.query<{ workers: number }>(
     "SELECT count(DISTINCT split_part(payload::text, ':', 1))::int AS workers FROM jobs",
   );
@@ -128,7 +139,10 @@ Deno.test("ingest stores files in place, status reports them, requeue revives fa
   const names = corpusFiles().slice(0, 6).map((f) => join(CORPUS_DIR, f));
   const ingest = await runCli(["ingest", ...names], t.env);
   assert.equal(ingest.code, 0, ingest.stderr);
-  assert.match(ingest.stdout, /ingest: 6 stored, 0 already stored, 0 oversize, 0 errors; jobs: 12 done/);
+  assert.match(
+    ingest.stdout,
+    /ingest: 6 stored, 0 already stored, 0 oversize, 0 errors; jobs: \d+ done, 0 to retry, 0 failed/,
+  );
   await t.db.query(
     "INSERT INTO jobs (kind, state, attempts, max_attempts, last_error) VALUES " +
       "('parse', 'failed', 5, 5, 'boom')",

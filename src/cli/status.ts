@@ -1,5 +1,6 @@
 /** `status`: what is stored and what the queue holds, for a person or (`--json`) for scripts and checks. */
 import type { Db } from "../db/client.ts";
+import { countEffects } from "../db/effects.ts";
 import { countEmails, countJobs, listFailedJobs } from "../db/status.ts";
 
 /** The `status --json` object. */
@@ -15,16 +16,26 @@ export interface Status {
   jobs_failed: number;
   oldest_pending_age_s: number | null;
   jobs_by_kind: Record<string, Record<string, number>>;
+  /** Effects by state, and by kind then state. */
+  effects_by_state: Record<string, number>;
+  effects_by_kind: Record<string, Record<string, number>>;
   recent_failures: { id: number; kind: string; attempts: number; last_error: string | null; at: string }[];
 }
 
 /** Reads the status from the database. */
 export async function readStatus(db: Db): Promise<Status> {
-  const [emails, jobs, failures] = await Promise.all([
+  const [emails, jobs, failures, effects] = await Promise.all([
     countEmails(db),
     countJobs(db),
     listFailedJobs(db, 10),
+    countEffects(db),
   ]);
+  const effectsByState: Record<string, number> = { pending: 0, delivered: 0, failed: 0, suppressed: 0 };
+  const effectsByKind: Record<string, Record<string, number>> = {};
+  for (const e of effects) {
+    effectsByState[e.state] += e.count;
+    (effectsByKind[e.kind] ??= {})[e.state] = e.count;
+  }
   const byState = (state: string) => jobs.filter((j) => j.state === state).reduce((n, j) => n + j.count, 0);
   const ages = jobs.map((j) => j.oldest_runnable_s).filter((a): a is number => a !== null);
   const byKind: Record<string, Record<string, number>> = {};
@@ -41,6 +52,8 @@ export async function readStatus(db: Db): Promise<Status> {
     jobs_failed: byState("failed"),
     oldest_pending_age_s: ages.length > 0 ? Math.round(Math.max(...ages)) : null,
     jobs_by_kind: byKind,
+    effects_by_state: effectsByState,
+    effects_by_kind: effectsByKind,
     recent_failures: failures.map((f) => ({
       id: f.id,
       kind: f.kind,
@@ -61,6 +74,15 @@ export function formatStatus(s: Status): string {
       s.oldest_pending_age_s === null ? "none" : `${s.oldest_pending_age_s} s`
     }`,
   ];
+  const out = s.effects_by_state;
+  lines.push(
+    `outbox      ${out.pending} pending, ${out.delivered} delivered, ${out.failed} failed, ` +
+      `${out.suppressed} suppressed (replies withheld by policy)`,
+  );
+  for (const [kind, states] of Object.entries(s.effects_by_kind)) {
+    lines.push(`  ${kind.padEnd(10)} ${Object.entries(states).map(([st, n]) => `${st} ${n}`).join(", ")}`);
+  }
+  lines.push("jobs by kind:");
   for (const [kind, states] of Object.entries(s.jobs_by_kind)) {
     lines.push(`  ${kind.padEnd(10)} ${Object.entries(states).map(([st, n]) => `${st} ${n}`).join(", ")}`);
   }

@@ -8,6 +8,7 @@ import failJobSql from "../../sql/queries/jobs/fail_job.sql" with { type: "text"
 import extendLeasesSql from "../../sql/queries/jobs/extend_leases.sql" with { type: "text" };
 import rescueExpiredJobsSql from "../../sql/queries/jobs/rescue_expired_jobs.sql" with { type: "text" };
 import requeueJobsSql from "../../sql/queries/jobs/requeue_jobs.sql" with { type: "text" };
+import requeueJobsByKeySql from "../../sql/queries/jobs/requeue_jobs_by_key.sql" with { type: "text" };
 
 /** Job states, as constrained by the table's CHECK. */
 export type JobState = "pending" | "running" | "done" | "failed";
@@ -96,4 +97,9 @@ export async function requeueJobs(
   p: { ids: number[]; all: boolean },
 ): Promise<{ id: number; kind: string }[]> {
   return (await q.query<{ id: number; kind: string }>(requeueJobsSql, [p.ids, p.all])).rows;
+}
+
+/** Runs finished jobs with these unique keys again (a retried effect's deliver job). Returns their ids. */
+export async function requeueJobsByKey(q: Queryable, keys: string[]): Promise<number[]> {
+  return (await q.query<{ id: number }>(requeueJobsByKeySql, [keys])).rows.map((r) => r.id);
 }

@@ -9,6 +9,9 @@ export function childEnv(env: Record<string, string>): Record<string, string> {
     HOME: Deno.env.get("HOME") ?? "",
     DENO_DIR: Deno.env.get("DENO_DIR") ?? "",
     LOG_LEVEL: "info",
+    // Effects go to a fresh folder, never the working directory; no rate limit slows the tests down.
+    OUTBOX_DIR: Deno.makeTempDirSync({ prefix: "outbox-" }),
+    SEND_RATE: "1000",
     ...env,
   };
 }

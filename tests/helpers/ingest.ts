@@ -10,14 +10,20 @@ import type { MailSource } from "../../src/mail/source.ts";
 export async function ingestAll(
   db: Db,
   source: MailSource,
-  options: { maxMessageBytes?: number } = {},
+  options: { maxMessageBytes?: number; env?: Record<string, string> } = {},
 ): Promise<PollSummary> {
   const summary = await pollSource(db, source, {
     maxMessageBytes: options.maxMessageBytes ?? 40 * 1024 * 1024,
     jobMaxAttempts: 3,
     concurrency: 8,
   });
-  const worker = new Worker(db, jobHandlers(loadConfig(() => undefined)), {
+  // Effects go to a fresh outbox folder unless the test names one.
+  const env: Record<string, string> = {
+    OUTBOX_DIR: await Deno.makeTempDir(),
+    SEND_RATE: "1000",
+    ...options.env,
+  };
+  const worker = new Worker(db, await jobHandlers(loadConfig((name) => env[name])), {
     workerId: "test",
     concurrency: 4,
     leaseMs: 30_000,

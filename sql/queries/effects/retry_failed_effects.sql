@@ -1,0 +1,6 @@
+-- Returns failed effects to pending (their deliver jobs are requeued by the caller). $2 true: all of them.
+-- $1 ids (bigint[]), $2 all
+UPDATE effects
+SET state = 'pending', updated_at = now()
+WHERE state = 'failed' AND ($2 OR id = ANY($1::bigint[]))
+RETURNING id

@@ -1,0 +1,107 @@
+/**
+ * The `route` job: runs the intent's handler and the reply policy, and writes every effect to the outbox
+ * with its `deliver` job, in one transaction with the routing decision. A crash before the commit leaves no
+ * trace (the job runs again); after it, the deliver jobs carry on: no effect is lost or doubled.
+ */
+import type { Intent } from "../classify/intents.ts";
+import type { Queryable } from "../db/client.ts";
+import { claimReplyWindow, getEmailForRoute, insertEffect, markEmailRouted } from "../db/effects.ts";
+import { enqueueJob } from "../db/jobs.ts";
+import { type JobHandler, PermanentError } from "../jobs/types.ts";
+import { plan, type PlanConfig } from "./plan.ts";
+
+/** The job kinds of this stage. */
+export const ROUTE_JOB = "route";
+export const DELIVER_JOB = "deliver";
+
+/** Options of {@linkcode routeJobHandler}. */
+export interface RouteOptions extends PlanConfig {
+  autoReplyWindowMs: number;
+  jobMaxAttempts: number;
+}
+
+/** The handler of `route` jobs (payload `{email_id}`). */
+export function routeJobHandler(options: RouteOptions): JobHandler {
+  return async ({ job, db, log }) => {
+    const emailId = Number(job.payload.email_id);
+    const e = await getEmailForRoute(db, emailId);
+    if (!e) throw new PermanentError(`Cannot route email ${emailId}: no such email`);
+    if (e.routed_at) return { type: "done" };
+    if (!e.classified_at) throw new PermanentError(`Cannot route email ${emailId}: it is not classified yet`);
+    const decided = plan({
+      id: e.id,
+      messageId: e.message_id,
+      messageIdGenerated: e.message_id_generated,
+      sender: e.sender,
+      senderName: e.sender_name,
+      replyTo: e.reply_to,
+      subject: e.subject,
+      body: e.body,
+      references: e.references,
+      intent: e.intent as Intent,
+      automated: e.automated === true,
+      autoReplyOk: e.auto_reply_ok === true,
+      reasons: e.rule_reasons,
+      receivedAt: e.received_at,
+      rawId: e.raw_id,
+    }, options);
+
+    const summary = await db.transaction(async (tx) => {
+      const out = { pending: [] as string[], suppressed: [] as string[] };
+      for (const s of decided.suppressed) {
+        await record(tx, emailId, { kind: "reply", purpose: s.purpose, payload: s.payload }, s.reason);
+        out.suppressed.push(`${s.purpose}: ${s.reason}`);
+      }
+      for (const effect of decided.effects) {
+        let reason: string | null = null;
+        if (effect.kind === "reply") {
+          const recipient = effect.payload.to[0];
+          const free = await claimReplyWindow(tx, {
+            recipient,
+            emailId,
+            windowMs: options.autoReplyWindowMs,
+          });
+          if (!free) reason = "an automatic reply went to this sender within AUTO_REPLY_WINDOW";
+        }
+        const id = await record(tx, emailId, effect, reason);
+        if (reason) {
+          out.suppressed.push(`${effect.purpose}: ${reason}`);
+        } else if (id !== undefined) {
+          await enqueueJob(tx, {
+            kind: DELIVER_JOB,
+            uniqueKey: `deliver:effect:${id}`,
+            payload: { effect_id: id },
+            maxAttempts: options.jobMaxAttempts,
+          });
+          out.pending.push(effect.purpose);
+        }
+      }
+      await markEmailRouted(tx, emailId);
+      return out;
+    });
+    log.info("Email {emailId} ({intent}) routed: {effects}", {
+      emailId,
+      intent: e.intent,
+      effects: summary.pending,
+      suppressed: summary.suppressed,
+    });
+    return { type: "done" };
+  };
+}
+
+function record(
+  tx: Queryable,
+  emailId: number,
+  effect: { kind: "reply" | "forward" | "webhook"; purpose: string; payload: unknown },
+  suppressedReason: string | null,
+): Promise<number | undefined> {
+  return insertEffect(tx, {
+    emailId,
+    kind: effect.kind,
+    purpose: effect.purpose,
+    idempotencyKey: `email:${emailId}:${effect.purpose}`,
+    payload: effect.payload,
+    state: suppressedReason ? "suppressed" : "pending",
+    reason: suppressedReason,
+  });
+}

@@ -1,0 +1,176 @@
+/** Typed wrappers of `sql/queries/effects/*.sql` and the routing queries of `emails`. */
+import type { Queryable } from "./client.ts";
+import insertEffectSql from "../../sql/queries/effects/insert_effect.sql" with { type: "text" };
+import getEffectSql from "../../sql/queries/effects/get_effect.sql" with { type: "text" };
+import markEffectDeliveredSql from "../../sql/queries/effects/mark_effect_delivered.sql" with {
+  type: "text",
+};
+import recordEffectFailureSql from "../../sql/queries/effects/record_effect_failure.sql" with {
+  type: "text",
+};
+import retryFailedEffectsSql from "../../sql/queries/effects/retry_failed_effects.sql" with { type: "text" };
+import listEffectsSql from "../../sql/queries/effects/list_effects.sql" with { type: "text" };
+import countEffectsSql from "../../sql/queries/effects/count_effects.sql" with { type: "text" };
+import claimReplyWindowSql from "../../sql/queries/effects/claim_reply_window.sql" with { type: "text" };
+import reserveSendSlotSql from "../../sql/queries/effects/reserve_send_slot.sql" with { type: "text" };
+import getEmailForRouteSql from "../../sql/queries/emails/get_email_for_route.sql" with { type: "text" };
+import markEmailRoutedSql from "../../sql/queries/emails/mark_email_routed.sql" with { type: "text" };
+import markEmailProcessedIfDoneSql from "../../sql/queries/emails/mark_email_processed_if_done.sql" with {
+  type: "text",
+};
+import lockEmailSql from "../../sql/queries/emails/lock_email.sql" with { type: "text" };
+import getRawBytesSql from "../../sql/queries/raw_messages/get_raw_bytes.sql" with { type: "text" };
+
+/** Effect states, as the table's CHECK allows. */
+export type EffectState = "pending" | "delivered" | "failed" | "suppressed";
+
+/** Parameters of {@linkcode insertEffect}. */
+export interface EffectParams {
+  emailId: number;
+  kind: "reply" | "forward" | "webhook";
+  purpose: string;
+  idempotencyKey: string;
+  payload: unknown;
+  state: "pending" | "suppressed";
+  reason: string | null;
+}
+
+/** Records an effect; returns its id, or undefined when its idempotency key exists. */
+export async function insertEffect(q: Queryable, p: EffectParams): Promise<number | undefined> {
+  const { rows } = await q.query<{ id: number }>(insertEffectSql, [
+    p.emailId,
+    p.kind,
+    p.purpose,
+    p.idempotencyKey,
+    JSON.stringify(p.payload),
+    p.state,
+    p.reason,
+  ]);
+  return rows[0]?.id;
+}
+
+/** A stored effect. */
+export interface EffectRow {
+  id: number;
+  email_id: number;
+  kind: "reply" | "forward" | "webhook";
+  purpose: string;
+  idempotency_key: string;
+  payload: Record<string, unknown>;
+  state: EffectState;
+  attempts: number;
+}
+
+/** Reads an effect. */
+export async function getEffect(q: Queryable, id: number): Promise<EffectRow | undefined> {
+  return (await q.query<EffectRow>(getEffectSql, [id])).rows[0];
+}
+
+/** Marks an effect delivered; false when it was not pending. */
+export async function markEffectDelivered(q: Queryable, id: number): Promise<boolean> {
+  return (await q.query(markEffectDeliveredSql, [id])).count === 1;
+}
+
+/** Counts a failed attempt; `final` fails the effect for good. */
+export async function recordEffectFailure(
+  q: Queryable,
+  p: { id: number; error: string; final: boolean },
+): Promise<void> {
+  await q.query(recordEffectFailureSql, [p.id, p.error, p.final]);
+}
+
+/** Returns failed effects to pending: all, or those in `ids`. */
+export async function retryFailedEffects(
+  q: Queryable,
+  p: { ids: number[]; all: boolean },
+): Promise<number[]> {
+  return (await q.query<{ id: number }>(retryFailedEffectsSql, [p.ids, p.all])).rows.map((r) => r.id);
+}
+
+/** An effect as `effects` lists it. */
+export interface EffectListRow {
+  id: number;
+  email_id: number;
+  kind: string;
+  purpose: string;
+  state: EffectState;
+  attempts: number;
+  last_error: string | null;
+  updated_at: Date;
+  sender: string;
+  subject: string | null;
+}
+
+/** Lists effects in a state, newest first. */
+export async function listEffects(
+  q: Queryable,
+  p: { state: EffectState; limit: number },
+): Promise<EffectListRow[]> {
+  return (await q.query<EffectListRow>(listEffectsSql, [p.state, p.limit])).rows;
+}
+
+/** Counts effects by kind and state. */
+export async function countEffects(
+  q: Queryable,
+): Promise<{ kind: string; state: EffectState; count: number }[]> {
+  return (await q.query<{ kind: string; state: EffectState; count: number }>(countEffectsSql)).rows;
+}
+
+/** Takes the recipient's reply window for an email; false when a reply went to them within `windowMs`. */
+export async function claimReplyWindow(
+  q: Queryable,
+  p: { recipient: string; emailId: number; windowMs: number },
+): Promise<boolean> {
+  return (await q.query(claimReplyWindowSql, [p.recipient, p.emailId, p.windowMs])).rows.length === 1;
+}
+
+/** Reserves the next slot of the global send rate; returns how many ms to wait for it. */
+export async function reserveSendSlot(q: Queryable, spacingMs: number): Promise<number> {
+  return (await q.query<{ wait_ms: number }>(reserveSendSlotSql, [spacingMs])).rows[0].wait_ms;
+}
+
+/** What routing reads of an email. */
+export interface EmailForRoute {
+  id: number;
+  message_id: string;
+  message_id_generated: boolean;
+  sender: string;
+  sender_name: string | null;
+  reply_to: string | null;
+  subject: string | null;
+  body: string | null;
+  references: string | null;
+  intent: string;
+  automated: boolean | null;
+  auto_reply_ok: boolean | null;
+  rule_reasons: string[];
+  classified_at: Date | null;
+  routed_at: Date | null;
+  received_at: Date;
+  raw_id: number;
+}
+
+/** Reads an email for routing. */
+export async function getEmailForRoute(q: Queryable, id: number): Promise<EmailForRoute | undefined> {
+  return (await q.query<EmailForRoute>(getEmailForRouteSql, [id])).rows[0];
+}
+
+/** Records the routing decision; false when the email was routed before. */
+export async function markEmailRouted(q: Queryable, id: number): Promise<boolean> {
+  return (await q.query(markEmailRoutedSql, [id])).count === 1;
+}
+
+/** Marks the email processed when none of its effects is pending. */
+export async function markEmailProcessedIfDone(q: Queryable, id: number): Promise<void> {
+  await q.query(markEmailProcessedIfDoneSql, [id]);
+}
+
+/** The raw bytes of a delivery, or null when they were not stored (oversize). */
+export async function getRawBytes(q: Queryable, id: number): Promise<Uint8Array | null> {
+  return (await q.query<{ raw: Uint8Array | null }>(getRawBytesSql, [id])).rows[0]?.raw ?? null;
+}
+
+/** Locks the email's row until the transaction ends (serialises the deliveries of one email's effects). */
+export async function lockEmail(q: Queryable, id: number): Promise<void> {
+  await q.query(lockEmailSql, [id]);
+}

@@ -1,0 +1,122 @@
+import assert from "node:assert/strict";
+import { HANDLERS, plan, type PlanConfig, type RoutableEmail } from "../src/act/plan.ts";
+import { loadTemplates } from "../src/act/templates.ts";
+
+const config = async (over: Partial<PlanConfig> = {}): Promise<PlanConfig> => ({
+  replyFrom: "FrFlashy <hello@frflashy.com>",
+  humanEmail: "team@frflashy.com",
+  ownAddresses: ["@frflashy.com"],
+  webhooks: { crm: true, escalation: true },
+  pricingUrl: "https://p.example/pricing",
+  docsUrl: "https://p.example/docs",
+  signupUrl: "https://p.example/signup",
+  ackHumanReply: true,
+  unknownAutoReply: false,
+  automatedAction: "none",
+  unsafeAction: "handoff",
+  templates: await loadTemplates(),
+  ...over,
+});
+
+const email = (over: Partial<RoutableEmail> = {}): RoutableEmail => ({
+  id: 7,
+  messageId: "<abc@client.example>",
+  messageIdGenerated: false,
+  sender: "ann@client.example",
+  senderName: "Ann",
+  replyTo: null,
+  subject: "Prices?",
+  body: "What does the team plan cost?",
+  references: "<older@client.example>",
+  intent: "send_info",
+  automated: false,
+  autoReplyOk: true,
+  reasons: [],
+  receivedAt: new Date("2026-11-24T10:00:00Z"),
+  rawId: 3,
+  ...over,
+});
+
+const purposes = (p: { effects: { purpose: string }[] }) => p.effects.map((e) => e.purpose).sort();
+
+Deno.test("each intent's handler asks for its effects", async () => {
+  const c = await config();
+  assert.deepEqual(purposes(plan(email(), c)), ["send_info_reply"]);
+  assert.deepEqual(purposes(plan(email({ intent: "create_account" }), c)), ["crm_task", "signup_reply"]);
+  assert.deepEqual(purposes(plan(email({ intent: "speak_to_human" }), c)), [
+    "ack_reply",
+    "escalation",
+    "escalation_forward",
+  ]);
+  assert.deepEqual(purposes(plan(email({ intent: "unknown" }), c)), ["triage", "triage_forward"]);
+  assert.deepEqual(plan(email({ intent: "reserved" }), c), { effects: [], suppressed: [] });
+  assert.deepEqual(Object.keys(HANDLERS).sort(), [
+    "create_account",
+    "reserved",
+    "send_info",
+    "speak_to_human",
+    "unknown",
+  ]);
+});
+
+Deno.test("a reply follows RFC 3834: Auto-Submitted, In-Reply-To, References, Re:, to Reply-To", async () => {
+  const [reply] = plan(email({ replyTo: "orders@client.example" }), await config()).effects;
+  assert.equal(reply.kind, "reply");
+  const p = reply.payload as unknown as Record<string, unknown>;
+  assert.deepEqual(p.to, ["orders@client.example"]);
+  assert.equal(p.from, "FrFlashy <hello@frflashy.com>");
+  assert.equal(p.subject, "Re: Prices?");
+  assert.equal(p.in_reply_to, "<abc@client.example>");
+  assert.deepEqual(p.references, ["<older@client.example>", "<abc@client.example>"]);
+  assert.equal(p.auto_submitted, "auto-replied");
+  assert.match(String(p.text), /https:\/\/p\.example\/pricing/);
+  assert.match(String(p.text), /Hello Ann,/);
+});
+
+Deno.test("a generated Message-ID is never referred to", async () => {
+  const [reply] =
+    plan(email({ messageIdGenerated: true, messageId: "<x@ses-daemon-bot.invalid>" }), await config())
+      .effects;
+  assert.equal((reply.payload as { in_reply_to?: string }).in_reply_to, undefined);
+});
+
+Deno.test("automated mail gets nothing by default, a hand-off when configured, never a reply", async () => {
+  const bounce = email({ automated: true, autoReplyOk: false, intent: "unknown", reasons: ["dsn"] });
+  assert.deepEqual(plan(bounce, await config()), { effects: [], suppressed: [] });
+  const handed = plan(bounce, await config({ automatedAction: "handoff" }));
+  assert.ok(handed.effects.length > 0 && handed.effects.every((e) => e.kind !== "reply"));
+});
+
+Deno.test("unsafe human mail gets no reply but a hand-off; spam gets neither", async () => {
+  const spoofed = plan(email({ autoReplyOk: false, reasons: ["auth:likely-spoofed"] }), await config());
+  assert.deepEqual(purposes(spoofed), ["triage", "triage_forward"]);
+  assert.equal(spoofed.suppressed.length, 1);
+  assert.match(spoofed.suppressed[0].reason, /auto_reply_ok is false: auth:likely-spoofed/);
+  const spam = plan(email({ autoReplyOk: false, reasons: ["spam-verdict:FAIL"] }), await config());
+  assert.deepEqual(spam.effects, []);
+  assert.equal(spam.suppressed.length, 1);
+  const none = plan(email({ autoReplyOk: false, reasons: ["x"] }), await config({ unsafeAction: "none" }));
+  assert.deepEqual(none.effects, []);
+});
+
+Deno.test("no automatic reply to our own addresses, even when the rules allowed one", async () => {
+  const own = plan(email({ sender: "sales@frflashy.com" }), await config());
+  assert.deepEqual(own.effects, []);
+  assert.match(own.suppressed[0].reason, /one of our own addresses/);
+  const humanMailbox = plan(email({ replyTo: "team@frflashy.com", sender: "x@y.example" }), await config());
+  assert.deepEqual(humanMailbox.effects, []);
+});
+
+Deno.test("without HUMAN_EMAIL or webhooks a hand-off has nothing to do", async () => {
+  const c = await config({ humanEmail: undefined, webhooks: { crm: false, escalation: false } });
+  assert.deepEqual(purposes(plan(email({ intent: "speak_to_human" }), c)), ["ack_reply"]);
+  assert.deepEqual(purposes(plan(email({ intent: "create_account" }), c)), ["signup_reply"]);
+});
+
+Deno.test("a template with an unknown variable is refused at start", async () => {
+  const dir = await Deno.makeTempDir();
+  await Deno.writeTextFile(`${dir}/send_info.txt`, "Hi {{first_name}}");
+  await assert.rejects(() => loadTemplates(dir), /unknown variable \{\{first_name\}\}/);
+  await Deno.writeTextFile(`${dir}/send_info.txt`, "Hi{{greeting_name}}, see {{pricing_url}}");
+  assert.equal((await loadTemplates(dir)).send_info, "Hi{{greeting_name}}, see {{pricing_url}}");
+});
