@@ -12,7 +12,9 @@ cleanup() { psql "$url" -qc "DROP SCHEMA IF EXISTS $schema CASCADE" >/dev/null 2
 trap cleanup EXIT
 psql "$url" -qc "CREATE SCHEMA $schema"
 mkdir -p "$tmp/inbox" "$tmp/deno_dir"
-ls ../shared/corpus/dev/*.eml | head -20 | xargs -I{} cp {} "$tmp/inbox/"
+# No `ls | head` here: under pipefail, head closing the pipe early fails the script with SIGPIPE (141).
+corpus=(../shared/corpus/dev/*.eml)
+cp "${corpus[@]:0:20}" "$tmp/inbox/"
 run() {
   DENO_DIR="$tmp/deno_dir" DATABASE_URL="$url" DATABASE_SCHEMA="$schema" INBOX_DIR="$tmp/inbox" \
     deno run --allow-env --allow-read --allow-write --allow-net --allow-sys dist/ses-daemon-bot.js "$@"
@@ -20,10 +22,11 @@ run() {
 run run --once > "$tmp/log.jsonl"
 status=$(run status --json)
 echo "bundle smoke: $status"
-echo "$status" | grep -q '"emails_total":20' || { echo "bundle smoke: expected 20 emails"; tail -5 "$tmp/log.jsonl"; exit 1; }
-[ "$(ls "$tmp/inbox/processed" | wc -l)" -eq 20 ] || { echo "bundle smoke: expected 20 files in processed/"; exit 1; }
+[[ $status == *'"emails_total":20,'* ]] || { echo "bundle smoke: expected 20 emails"; tail -5 "$tmp/log.jsonl"; exit 1; }
+processed=("$tmp"/inbox/processed/*.eml)
+[ "${#processed[@]}" -eq 20 ] || { echo "bundle smoke: expected 20 files in processed/"; exit 1; }
 # Nothing was fetched: the bundle carries every module (SQL included).
-if [ -n "$(find "$tmp/deno_dir" -path '*/npm/*' -type f -o -path '*/remote/*' -type f | head -1)" ]; then
+if [ -n "$(find "$tmp/deno_dir" \( -path '*/npm/*' -o -path '*/remote/*' \) -type f -print -quit)" ]; then
   echo "bundle smoke: modules were downloaded at run time: the bundle is not self-contained"; exit 1
 fi
-ls -la dist/ses-daemon-bot.js | awk '{print "bundle smoke: artifact " $5 " bytes"}'
+echo "bundle smoke: artifact $(stat -c %s dist/ses-daemon-bot.js) bytes, 20 messages through every stage"
