@@ -37,6 +37,13 @@ Deno.test("SIGKILL in the middle of ingesting, then a restart: every message sto
   await first.waitFor(/^Stored email/, 40);
   first.child.kill("SIGKILL");
   await first.exited;
+  // JSON lines with job and email ids as context, and no sender addresses (redacted).
+  const logged = first.lines.filter((l) => l["@timestamp"]);
+  assert.ok(logged.length >= 40);
+  assert.ok(logged.some((l) => (l.properties as Record<string, unknown>)?.emailId !== undefined));
+  assert.ok(logged.some((l) => (l.properties as Record<string, unknown>)?.jobId !== undefined));
+  const addresses = logged.map((l) => JSON.stringify(l)).filter((l) => /[\w.+-]+@[\w-]+\.[\w.-]+/.test(l));
+  assert.deepEqual(addresses, [], "no e-mail address in the logs");
   const storedBefore = await count(t.db, "emails");
   assert.ok(storedBefore < total, `killed mid-run (${storedBefore} of ${total} stored)`);
 
