@@ -17,6 +17,7 @@ import { folderSource } from "./mail/folder_source.ts";
 import { PARSE_JOB } from "./mail/ingest.ts";
 import { parseJobHandler } from "./mail/parse_job.ts";
 import { s3Source } from "./mail/s3_source.ts";
+import { sqsSource } from "./mail/sqs_source.ts";
 import type { MailSource } from "./mail/source.ts";
 
 const logger = log("db");
@@ -55,19 +56,52 @@ export async function openDatabase(config: Config, options: { migrate?: boolean 
   return db;
 }
 
-/** The source of the configuration: S3 when SES_BUCKET is set, else the INBOX_DIR folder. */
-export function createSource(config: Config): MailSource {
-  if (config.sesBucket) {
-    return s3Source({
-      bucket: config.sesBucket,
-      prefix: config.sesPrefix,
-      processedPrefix: config.s3ProcessedPrefix,
-      afterIngest: config.s3AfterIngest,
-      region: config.awsRegion,
-      endpoint: config.s3Endpoint,
+/** A source and how long to wait between its polls (0: poll again at once, the long poll is the wait). */
+export interface PolledSource {
+  source: MailSource;
+  intervalMs: number;
+}
+
+/**
+ * The sources of the configuration: SQS when SQS_QUEUE_URL is set; S3 when SES_BUCKET is set (every
+ * POLL_INTERVAL, or every S3_CATCHUP_INTERVAL behind SQS or SNS, to catch what a notification missed); else
+ * the INBOX_DIR folder. (The SNS endpoint pushes; it is started by the daemon, see `sns_http.ts`.)
+ */
+export function createSources(config: Config): PolledSource[] {
+  const sources: PolledSource[] = [];
+  const push = !!config.sqsQueueUrl || !!config.snsListenAddr;
+  if (config.sqsQueueUrl) {
+    sources.push({
+      source: sqsSource({
+        queueUrl: config.sqsQueueUrl,
+        region: config.awsRegion,
+        sqsEndpoint: config.sqsEndpoint,
+        s3Endpoint: config.s3Endpoint,
+        sesPrefix: config.sesPrefix,
+        processedPrefix: config.s3ProcessedPrefix,
+        afterIngest: config.s3AfterIngest,
+        badMessages: config.sqsBadMessages,
+      }),
+      intervalMs: 0,
     });
   }
-  return folderSource(config.inboxDir);
+  if (config.sesBucket && (!push || config.s3CatchupIntervalMs > 0)) {
+    sources.push({
+      source: s3Source({
+        bucket: config.sesBucket,
+        prefix: config.sesPrefix,
+        processedPrefix: config.s3ProcessedPrefix,
+        afterIngest: config.s3AfterIngest,
+        region: config.awsRegion,
+        endpoint: config.s3Endpoint,
+      }),
+      intervalMs: push ? config.s3CatchupIntervalMs : config.pollIntervalMs,
+    });
+  }
+  if (!config.sesBucket && !push) {
+    sources.push({ source: folderSource(config.inboxDir), intervalMs: config.pollIntervalMs });
+  }
+  return sources;
 }
 
 /** The LLM classifier of the configuration, or undefined when no OPENAI_API_KEY is set. */

@@ -48,6 +48,13 @@ export interface Config {
   automatedAction: "none" | "handoff";
   unsafeAction: "none" | "handoff";
   sesConfigurationSet: string | undefined;
+  sqsQueueUrl: string | undefined;
+  sqsEndpoint: string | undefined;
+  sqsBadMessages: "delete" | "keep";
+  snsListenAddr: string | undefined;
+  snsTopicArns: string[];
+  s3CatchupIntervalMs: number;
+  metricsAddr: string | undefined;
 }
 
 /** One environment variable: its default (as written in the environment) and what it does. */
@@ -208,6 +215,39 @@ export const CONFIG_VARS: readonly VarSpec[] = [
     description: "Human mail that may not be auto-answered (spam FAIL never): `handoff` or `none`.",
   },
   { name: "SES_CONFIGURATION_SET", default: "", description: "SES configuration set for sent mail." },
+  {
+    name: "SQS_QUEUE_URL",
+    default: "",
+    description: "Queue of SES receipt notifications (SNS → SQS); long-polled instead of listing the bucket.",
+  },
+  { name: "SQS_ENDPOINT", default: "", description: "SQS-compatible endpoint URL. Empty: AWS." },
+  {
+    name: "SQS_BAD_MESSAGES",
+    default: "delete",
+    description:
+      "A notification that is not usable (recorded in source_errors): `delete`, or `keep` for the DLQ.",
+  },
+  {
+    name: "SNS_LISTEN_ADDR",
+    default: "",
+    description: "host:port of the SNS HTTPS-subscription endpoint (behind a TLS proxy). Empty: off.",
+  },
+  {
+    name: "SNS_TOPIC_ARNS",
+    default: "",
+    description: "Comma-separated topic ARNs the SNS endpoint accepts.",
+  },
+  {
+    name: "S3_CATCHUP_INTERVAL",
+    default: "15m",
+    description:
+      "With SQS or SNS and SES_BUCKET: how often the bucket is still listed to catch up; 0: never.",
+  },
+  {
+    name: "METRICS_ADDR",
+    default: "127.0.0.1:9464",
+    description: "host:port of /healthz and /metrics (Prometheus). Set empty (or `off`) to disable.",
+  },
 ];
 
 /** Thrown when the environment is invalid; its message lists every problem, one per line. */
@@ -326,7 +366,32 @@ export function loadConfig(env: (name: string) => string | undefined = (n) => De
     automatedAction: oneOf("AUTOMATED_ACTION", ["none", "handoff"] as const),
     unsafeAction: oneOf("UNSAFE_ACTION", ["none", "handoff"] as const),
     sesConfigurationSet: opt("SES_CONFIGURATION_SET"),
+    sqsQueueUrl: url("SQS_QUEUE_URL", ["http:", "https:"]),
+    sqsEndpoint: url("SQS_ENDPOINT", ["http:", "https:"]),
+    sqsBadMessages: oneOf("SQS_BAD_MESSAGES", ["delete", "keep"] as const),
+    snsListenAddr: opt("SNS_LISTEN_ADDR"),
+    snsTopicArns: str("SNS_TOPIC_ARNS").split(",").map((a) => a.trim()).filter(Boolean),
+    s3CatchupIntervalMs: duration("S3_CATCHUP_INTERVAL", 0),
+    // Unlike the others, set-but-empty means "off" (the default applies only when the variable is absent).
+    metricsAddr: ["", "off"].includes(env("METRICS_ADDR")?.trim() ?? "127.0.0.1:9464")
+      ? undefined
+      : str("METRICS_ADDR"),
   };
+  if (config.metricsAddr !== undefined && !/^[^\s]+:\d{1,5}$/.test(config.metricsAddr)) {
+    problems.push(`METRICS_ADDR=${JSON.stringify(config.metricsAddr)}: expected host:port, or off`);
+  }
+  if (config.snsListenAddr !== undefined) {
+    if (!/^[^:\s]+:\d{1,5}$/.test(config.snsListenAddr)) {
+      problems.push(
+        `SNS_LISTEN_ADDR=${JSON.stringify(config.snsListenAddr)}: expected host:port, like 127.0.0.1:8080`,
+      );
+    }
+    if (config.snsTopicArns.length === 0) {
+      problems.push(
+        "SNS_TOPIC_ARNS: set the topic ARNs to accept when SNS_LISTEN_ADDR is set (nothing is accepted)",
+      );
+    }
+  }
   if (!/@[^@\s>]+\.[^@\s>]+/.test(config.replyFrom)) {
     problems.push(
       `REPLY_FROM=${JSON.stringify(config.replyFrom)}: expected an address, like "FrFlashy <hello@x.com>"`,

@@ -3,10 +3,13 @@
  * SIGINT stops polling and claiming and lets running jobs finish within SHUTDOWN_TIMEOUT; a second one stops
  * at once. Either way, leases make any job cut short safe: it runs again after its lease expires.
  */
-import { createSource, jobHandlers, openDatabase } from "./app.ts";
+import { createSources, jobHandlers, openDatabase, type PolledSource } from "./app.ts";
+import type { Db } from "./db/client.ts";
 import type { Config } from "./config.ts";
 import { Worker } from "./jobs/worker.ts";
+import { startHealthServer } from "./health_server.ts";
 import { errorText, log } from "./log.ts";
+import { count } from "./metrics.ts";
 import { pollSource, type PollSummary } from "./mail/ingest.ts";
 
 const logger = log("daemon");
@@ -22,7 +25,7 @@ export interface DaemonOptions {
 /** Runs the daemon; resolves when it has stopped. */
 export async function runDaemon(config: Config, options: DaemonOptions): Promise<PollSummary> {
   const db = await openDatabase(config);
-  const source = createSource(config);
+  const sources = createSources(config);
   const workerId = `${Deno.hostname()}:${Deno.pid}:${crypto.randomUUID().slice(0, 8)}`;
   const worker = new Worker(db, await jobHandlers(config), {
     workerId,
@@ -35,20 +38,29 @@ export async function runDaemon(config: Config, options: DaemonOptions): Promise
     jobMaxAttempts: config.jobMaxAttempts,
     concurrency: Math.min(config.workerConcurrency, 16),
   };
-  const total: PollSummary = { stored: 0, known: 0, oversize: 0, errors: 0 };
+  const total: PollSummary = { stored: 0, known: 0, oversize: 0, rejected: 0, errors: 0 };
   const add = (s: PollSummary) => {
     for (const k of Object.keys(total) as (keyof PollSummary)[]) total[k] += s[k];
   };
-  logger.info("Starting {workerId}: source {source}, database {database}, concurrency {concurrency}", {
+  logger.info("Starting {workerId}: sources {sources}, database {database}, concurrency {concurrency}", {
     workerId,
-    source: source.description,
+    sources: sources.map((s) => s.source.description),
     database: db.kind === "pglite" ? `embedded (${config.dataDir})` : "postgres",
     concurrency: config.workerConcurrency,
   });
 
   try {
     if (options.once) {
-      add(await pollSource(db, source, ingest));
+      for (const { source, intervalMs } of sources) {
+        // A queue is read until a long poll comes back empty; a listing once.
+        for (;;) {
+          const summary = await pollSource(db, source, ingest);
+          add(summary);
+          if (intervalMs > 0 || summary.stored + summary.known + summary.rejected + summary.errors === 0) {
+            break;
+          }
+        }
+      }
       await worker.drain();
       logger.info("Done: {stored} stored, {known} already known, {oversize} oversize, {errors} errors", {
         ...total,
@@ -78,27 +90,86 @@ export async function runDaemon(config: Config, options: DaemonOptions): Promise
     for (const [sig, fn] of handlers) Deno.addSignalListener(sig, fn);
 
     await worker.start();
-    while (!stop.signal.aborted) {
-      try {
-        const summary = await pollSource(db, source, ingest);
-        add(summary);
-        if (summary.stored > 0) worker.notify();
-      } catch (error) {
-        logger.error("Cannot list {source}; trying again in {ms} ms: {error}", {
-          source: source.description,
-          ms: config.pollIntervalMs,
-          error: errorText(error),
-        });
-      }
-      await abortableSleep(config.pollIntervalMs, stop.signal);
+    const lastSuccess = new Map<PolledSource, number>();
+    const health = config.metricsAddr
+      ? startHealthServer(config.metricsAddr, {
+        db,
+        sources: sources.map((s) => ({
+          description: s.source.description,
+          lastSuccess: () => lastSuccess.get(s),
+          // A few missed polls, or a long poll (20 s) and its retry, before the source counts as stale.
+          staleAfterMs: Math.max(3 * s.intervalMs, 90_000),
+        })),
+      })
+      : undefined;
+    if (health) {
+      logger.info("Health and metrics on http://{addr}/healthz and /metrics", {
+        addr: hostPort(health.addr),
+      });
     }
+    await Promise.all(
+      sources.map((s) =>
+        pollLoop(db, s, {
+          ...ingest,
+          signal: stop.signal,
+          onStored: () => worker.notify(),
+          add,
+          onSuccess: () => lastSuccess.set(s, Date.now()),
+        })
+      ),
+    );
     await worker.stop(config.shutdownTimeoutMs);
+    await health?.shutdown();
     for (const [sig, fn] of handlers) Deno.removeSignalListener(sig, fn);
     logger.info("Stopped");
     return total;
   } finally {
     await db.close();
   }
+}
+
+/** Polls one source until `signal` aborts; a failing source is logged and tried again, never fatal. */
+async function pollLoop(
+  db: Db,
+  { source, intervalMs }: PolledSource,
+  options: Parameters<typeof pollSource>[2] & {
+    signal: AbortSignal;
+    onStored: () => void;
+    add: (s: PollSummary) => void;
+    onSuccess: () => void;
+  },
+): Promise<void> {
+  let failures = 0;
+  while (!options.signal.aborted) {
+    let pause = intervalMs;
+    try {
+      const summary = await pollSource(db, source, options);
+      options.add(summary);
+      options.onSuccess();
+      count(
+        "ses_daemon_bot_messages_ingested_total",
+        "Messages stored, by source.",
+        { source: source.kind },
+        summary.stored,
+      );
+      if (summary.stored > 0) options.onStored();
+      failures = 0;
+    } catch (error) {
+      failures++;
+      // A queue polled back to back must not spin on an outage: back off up to a minute.
+      pause = Math.max(intervalMs, Math.min(60_000, 1_000 * 2 ** Math.min(failures, 6)));
+      logger.error("Cannot read {source}; trying again in {ms} ms: {error}", {
+        source: source.description,
+        ms: pause,
+        error: errorText(error),
+      });
+    }
+    if (pause > 0) await abortableSleep(pause, options.signal);
+  }
+}
+
+function hostPort(addr: Deno.NetAddr): string {
+  return `${addr.hostname}:${addr.port}`;
 }
 
 function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -32,7 +32,7 @@ Deno.test("every kind of malformed message is stored with a reason, and nothing 
   for (const [name, bytes] of Object.entries(cases)) await Deno.writeFile(join(dir, name), bytes);
 
   const summary = await ingestAll(t.db, folderSource(dir), { maxMessageBytes: 4096 * 1.2 });
-  assert.deepEqual(summary, { stored: 8, known: 0, oversize: 1, errors: 0 });
+  assert.deepEqual(summary, { stored: 8, known: 0, oversize: 1, rejected: 0, errors: 0 });
   assert.equal(await count(t.db, "emails"), 9, "every input is an email a person can find");
   assert.equal(await count(t.db, "jobs", "state <> 'done'"), 0, "no job failed or is stuck");
 

@@ -12,7 +12,7 @@ Deno.test("the whole dev corpus goes through the folder source into one row each
   const files = await copyEml(CORPUS_DIR, inbox);
   assert.equal(files, 154);
   const summary = await ingestAll(t.db, folderSource(inbox));
-  assert.deepEqual(summary, { stored: 154, known: 0, oversize: 0, errors: 0 });
+  assert.deepEqual(summary, { stored: 154, known: 0, oversize: 0, rejected: 0, errors: 0 });
   assert.equal(await count(t.db, "emails"), 154);
   assert.equal(await count(t.db, "jobs", "kind = 'parse'"), 154);
   assert.equal(await count(t.db, "jobs", "state <> 'done'"), 0, "every stage ran to the end");
@@ -58,6 +58,7 @@ Deno.test("ingesting the same files again stores nothing new", async () => {
     stored: 0,
     known: 10,
     oversize: 0,
+    rejected: 0,
     errors: 0,
   });
   assert.equal(await count(t.db, "emails"), 10);

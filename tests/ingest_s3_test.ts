@@ -24,7 +24,7 @@ Deno.test("the whole dev corpus goes through the S3 source, byte for byte, and l
   await s3.put("inbound/AMAZON_SES_SETUP_NOTIFICATION", new TextEncoder().encode("setup"));
 
   const summary = await ingestAll(t.db, s3Source(options(s3), s3.client));
-  assert.deepEqual(summary, { stored: 154, known: 0, oversize: 0, errors: 0 });
+  assert.deepEqual(summary, { stored: 154, known: 0, oversize: 0, rejected: 0, errors: 0 });
   assert.equal(await count(t.db, "emails"), 154);
   assert.deepEqual(await s3.keys("inbound/"), ["inbound/AMAZON_SES_SETUP_NOTIFICATION"]);
   assert.equal((await s3.keys("processed/")).length, 154);
@@ -47,6 +47,7 @@ Deno.test("the whole dev corpus goes through the S3 source, byte for byte, and l
     stored: 0,
     known: 0,
     oversize: 0,
+    rejected: 0,
     errors: 0,
   });
 });
@@ -60,7 +61,7 @@ Deno.test("an object still in the prefix after a crash before the move is not st
   // The crash: the row is committed but the object was never moved.
   await s3.put("inbound/abc123", body);
   const again = await ingestAll(t.db, s3Source(options(s3), s3.client));
-  assert.deepEqual(again, { stored: 0, known: 1, oversize: 0, errors: 0 });
+  assert.deepEqual(again, { stored: 0, known: 1, oversize: 0, rejected: 0, errors: 0 });
   assert.equal(await count(t.db, "raw_messages"), 1);
   assert.deepEqual(await s3.keys("inbound/"), [], "the second pass finished the move");
 });
@@ -73,7 +74,7 @@ Deno.test("with S3_AFTER_INGEST=delete objects are deleted, except oversized one
   const summary = await ingestAll(t.db, s3Source(options(s3, "delete"), s3.client), {
     maxMessageBytes: 2048,
   });
-  assert.deepEqual(summary, { stored: 1, known: 0, oversize: 1, errors: 0 });
+  assert.deepEqual(summary, { stored: 1, known: 0, oversize: 1, rejected: 0, errors: 0 });
   assert.deepEqual(await s3.keys(), ["processed/huge"]);
   const { rows } = await t.db.query<{ location: string | null; raw: Uint8Array | null }>(
     "SELECT location, raw FROM raw_messages ORDER BY source_key",

@@ -15,6 +15,7 @@ import {
   reserveSendSlot,
 } from "../db/effects.ts";
 import { errorText } from "../log.ts";
+import { count } from "../metrics.ts";
 import type { JobHandler } from "../jobs/types.ts";
 import { buildMessage } from "./mime.ts";
 import type { MessagePayload, WebhookPayload } from "./plan.ts";
@@ -65,6 +66,9 @@ export function deliverJobHandler(options: DeliverOptions): JobHandler {
         if (final) await markEmailProcessedIfDone(tx, effect.email_id);
       });
       if (final) {
+        count("ses_daemon_bot_effects_failed_total", "Effects failed for good, by kind.", {
+          kind: effect.kind,
+        });
         effectLog.error("Effect {effectId} failed for good: {reason}", { reason });
         return { type: "done" };
       }
@@ -76,6 +80,7 @@ export function deliverJobHandler(options: DeliverOptions): JobHandler {
       await markEffectDelivered(tx, effectId);
       await markEmailProcessedIfDone(tx, effect.email_id);
     });
+    count("ses_daemon_bot_effects_delivered_total", "Effects delivered, by kind.", { kind: effect.kind });
     effectLog.info("Delivered {kind} {purpose}", { kind: effect.kind });
     return { type: "done" };
   };

@@ -8,6 +8,7 @@ import type { Queryable } from "../db/client.ts";
 import { claimReplyWindow, getEmailForRoute, insertEffect, markEmailRouted } from "../db/effects.ts";
 import { enqueueJob } from "../db/jobs.ts";
 import { type JobHandler, PermanentError } from "../jobs/types.ts";
+import { count } from "../metrics.ts";
 import { plan, type PlanConfig } from "./plan.ts";
 
 /** The job kinds of this stage. */
@@ -79,6 +80,11 @@ export function routeJobHandler(options: RouteOptions): JobHandler {
       await markEmailRouted(tx, emailId);
       return out;
     });
+    const help = "Automatic replies withheld, by reason.";
+    if (e.automated) count("ses_daemon_bot_auto_replies_suppressed_total", help, { reason: "automated" });
+    for (const line of summary.suppressed) {
+      count("ses_daemon_bot_auto_replies_suppressed_total", help, { reason: suppressionReason(line) });
+    }
     log.info("Email {emailId} ({intent}) routed: {effects}", {
       emailId,
       intent: e.intent,
@@ -104,4 +110,13 @@ function record(
     state: suppressedReason ? "suppressed" : "pending",
     reason: suppressedReason,
   });
+}
+
+/** A short, bounded label for a suppression reason (metrics labels must not be free text). */
+function suppressionReason(text: string): string {
+  if (text.includes("AUTO_REPLY_WINDOW")) return "sender_window";
+  if (text.includes("own addresses")) return "own_address";
+  if (/spam|virus/i.test(text)) return "spam_or_virus";
+  if (text.includes("auto_reply_ok is false")) return "unsafe";
+  return "other";
 }

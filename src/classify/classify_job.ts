@@ -10,6 +10,7 @@ import { type JobHandler, PermanentError } from "../jobs/types.ts";
 import { decide, type DecideOptions } from "./decide.ts";
 import { encodeIntent } from "./intents.ts";
 import { LlmRateLimited } from "./llm.ts";
+import { count, observe } from "../metrics.ts";
 
 /** The job kind. */
 export const CLASSIFY_JOB = "classify";
@@ -35,7 +36,12 @@ export function classifyJobHandler(
         replyTo: email.reply_to ?? undefined,
         subject: email.subject ?? undefined,
         body: email.body,
-      }, { ...options, lastAttempt: job.attempts >= job.max_attempts, signal });
+      }, {
+        ...options,
+        verdicts: email.verdicts ?? undefined,
+        lastAttempt: job.attempts >= job.max_attempts,
+        signal,
+      });
     } catch (error) {
       if (error instanceof LlmRateLimited) {
         return { type: "retry", reason: error.message, delayMs: error.retryAfterMs };
@@ -58,6 +64,20 @@ export function classifyJobHandler(
       });
       if (stored) await onClassified?.(tx, emailId);
     });
+    count("ses_daemon_bot_emails_classified_total", "Emails classified, by intent and classifier.", {
+      intent: decision.intent,
+      classifier: decision.classifier,
+    });
+    if (decision.classifier === "llm") {
+      observe(
+        "ses_daemon_bot_llm_latency_seconds",
+        "Latency of LLM classifications.",
+        (decision.latencyMs ?? 0) / 1000,
+      );
+      const help = "Tokens used by LLM classifications.";
+      count("ses_daemon_bot_llm_tokens_total", help, { type: "prompt" }, decision.promptTokens ?? 0);
+      count("ses_daemon_bot_llm_tokens_total", help, { type: "completion" }, decision.completionTokens ?? 0);
+    }
     log.info("Email {emailId} is {intent} by {classifier}", {
       emailId,
       intent: decision.intent,

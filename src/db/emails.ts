@@ -9,6 +9,13 @@ import getEmailForClassifySql from "../../sql/queries/emails/get_email_for_class
   type: "text",
 };
 import setClassificationSql from "../../sql/queries/emails/set_classification.sql" with { type: "text" };
+import insertSourceErrorSql from "../../sql/queries/raw_messages/insert_source_error.sql" with {
+  type: "text",
+};
+import isSourceKeyKnownSql from "../../sql/queries/raw_messages/is_source_key_known.sql" with {
+  type: "text",
+};
+import type { SesVerdicts } from "../mail/automated.ts";
 import type { AttachmentMeta } from "../mail/parse.ts";
 
 /** Parameters of {@linkcode insertRawMessage}. */
@@ -21,6 +28,8 @@ export interface RawMessageParams {
   /** The bytes; null only when the message was too large to read (then `location` keeps it). */
   raw: Uint8Array | null;
   error: string | null;
+  /** Verdicts of the SES notification the message came with (SQS, SNS). */
+  verdicts?: SesVerdicts | null;
 }
 
 /** A stored delivery. */
@@ -47,6 +56,7 @@ export async function insertRawMessage(q: Queryable, p: RawMessageParams): Promi
     p.sizeBytes,
     p.raw,
     p.error,
+    p.verdicts ? JSON.stringify(p.verdicts) : null,
   ]);
   return rows[0]?.id;
 }
@@ -128,6 +138,7 @@ export interface EmailForClassify {
   body: string | null;
   headers: Record<string, string[]>;
   classified_at: Date | null;
+  verdicts: SesVerdicts | null;
 }
 
 /** Reads an email for classification. */
@@ -166,4 +177,17 @@ export async function setClassification(q: Queryable, p: ClassificationParams): 
     p.note,
   ]);
   return count === 1;
+}
+
+/** Records a notification that could not become a message (once per external id). */
+export async function insertSourceError(
+  q: Queryable,
+  p: { source: string; externalId: string; reason: string; body: string | null },
+): Promise<void> {
+  await q.query(insertSourceErrorSql, [p.source, p.externalId, p.reason, p.body]);
+}
+
+/** Whether a delivery with this source key is stored. */
+export async function isSourceKeyKnown(q: Queryable, sourceKey: string): Promise<boolean> {
+  return (await q.query<{ known: boolean }>(isSourceKeyKnownSql, [sourceKey])).rows[0].known;
 }

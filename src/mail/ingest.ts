@@ -5,7 +5,7 @@
  */
 import { encodeHex } from "./hex.ts";
 import type { Db } from "../db/client.ts";
-import { insertRawMessage } from "../db/emails.ts";
+import { insertRawMessage, insertSourceError, isSourceKeyKnown } from "../db/emails.ts";
 import { enqueueJob } from "../db/jobs.ts";
 import { errorText, log } from "../log.ts";
 import { type MailSource, type SourceItem, SourceItemGone } from "./source.ts";
@@ -20,7 +20,7 @@ export interface IngestOptions {
 }
 
 /** What became of one source item. */
-export type IngestResult = "stored" | "known" | "oversize";
+export type IngestResult = "stored" | "known" | "oversize" | "rejected";
 
 const logger = log("ingest");
 
@@ -35,6 +35,7 @@ export async function ingestItem(
   let sha256: string;
   let error: string | null = null;
   let key = item.key;
+  if (item.rejected) return await reject(db, source, item, item.rejected.reason);
   const oversize = (size: number) =>
     `message is ${size} bytes, over MAX_MESSAGE_BYTES (${options.maxMessageBytes}); not read or parsed, ` +
     `the original is kept at its location`;
@@ -43,7 +44,22 @@ export async function ingestItem(
     sha256 = "";
     key ??= `${source.kind}:${item.name}:${item.size}`;
   } else {
-    raw = await source.read(item);
+    try {
+      raw = await source.read(item);
+    } catch (error) {
+      // A notification whose object is gone: a redelivery of one we stored (and moved), or a real loss.
+      if (!(error instanceof SourceItemGone) || !source.reject) throw error;
+      if (key && await isSourceKeyKnown(db, key)) {
+        await source.finish(item, { keep: false });
+        return "known";
+      }
+      return await reject(
+        db,
+        source,
+        item,
+        `the object ${item.name} does not exist (deleted before ingest?)`,
+      );
+    }
     if (raw.length > options.maxMessageBytes) {
       error = oversize(raw.length);
       raw = null;
@@ -61,6 +77,7 @@ export async function ingestItem(
       sizeBytes: raw?.length ?? item.size ?? 0,
       raw,
       error,
+      verdicts: item.verdicts ?? null,
     });
     if (id === undefined) return false;
     await enqueueJob(tx, {
@@ -76,11 +93,25 @@ export async function ingestItem(
   return !stored ? "known" : keep ? "oversize" : "stored";
 }
 
+/** Records why a notification cannot become a message, then lets the source drop or park it. */
+async function reject(db: Db, source: MailSource, item: SourceItem, reason: string): Promise<IngestResult> {
+  await insertSourceError(db, {
+    source: source.kind,
+    externalId: item.rejected?.externalId ?? item.meta?.messageId ?? item.name,
+    reason,
+    body: item.rejected?.body ?? null,
+  });
+  await source.reject?.(item);
+  logger.warn("Rejected a notification from {source}: {reason}", { source: source.kind, reason });
+  return "rejected";
+}
+
 /** Totals of one {@linkcode pollSource} pass. */
 export interface PollSummary {
   stored: number;
   known: number;
   oversize: number;
+  rejected: number;
   errors: number;
 }
 
@@ -91,11 +122,15 @@ export interface PollSummary {
 export async function pollSource(
   db: Db,
   source: MailSource,
-  options: IngestOptions & { concurrency: number; onItem?: (result: IngestResult | "error") => void },
+  options: IngestOptions & {
+    concurrency: number;
+    onItem?: (result: IngestResult | "error") => void;
+    signal?: AbortSignal;
+  },
 ): Promise<PollSummary> {
-  const summary: PollSummary = { stored: 0, known: 0, oversize: 0, errors: 0 };
+  const summary: PollSummary = { stored: 0, known: 0, oversize: 0, rejected: 0, errors: 0 };
   const running = new Set<Promise<void>>();
-  for await (const item of source.list()) {
+  for await (const item of source.list(options.signal)) {
     const task = ingestItem(db, source, item, options).then(
       (result) => {
         summary[result]++;

@@ -1,4 +1,5 @@
 /** Where raw inbound mail comes from. One interface; the implementation is chosen once at start-up. */
+import type { SesVerdicts } from "./automated.ts";
 
 /** One message waiting at the source. */
 export interface SourceItem {
@@ -11,15 +12,21 @@ export interface SourceItem {
    * is derived from the content (files: `sha256:<hex>`).
    */
   key: string | undefined;
+  /** Verdicts of the SES notification that announced the message (SQS, SNS). */
+  verdicts?: SesVerdicts;
+  /** Set when the notification cannot become a message: recorded in source_errors, then rejected. */
+  rejected?: { reason: string; externalId: string; body: string };
+  /** Source-specific data (an SQS receipt handle, the bucket of a notification). */
+  meta?: Record<string, string>;
 }
 
 /** A source of raw messages. `finish` is only ever called after the message is committed to the database. */
 export interface MailSource {
-  readonly kind: "s3" | "folder" | "files";
+  readonly kind: "s3" | "folder" | "files" | "sqs" | "sns";
   /** Describes the source for logs and `status` (no secrets). */
   readonly description: string;
-  /** Lists the messages waiting now. */
-  list(): AsyncIterable<SourceItem>;
+  /** Lists the messages waiting now (SQS: one long poll); `signal` ends a long poll early. */
+  list(signal?: AbortSignal): AsyncIterable<SourceItem>;
   /** Reads a message's bytes. */
   read(item: SourceItem): Promise<Uint8Array>;
   /** Where the original will be after {@linkcode MailSource.finish} (null when it is deleted). */
@@ -30,6 +37,11 @@ export interface MailSource {
    * Safe to repeat: a message that is already gone is not an error.
    */
   finish(item: SourceItem, options: { keep: boolean }): Promise<void>;
+  /**
+   * Notification sources: takes a notification that cannot become a message out of the queue (delete it, or
+   * leave it for the queue's dead-letter policy). Called after its reason is committed.
+   */
+  reject?(item: SourceItem): Promise<void>;
 }
 
 /** Thrown by `read` when the item left the source after it was listed (another instance took it). */

@@ -12,6 +12,8 @@ export function childEnv(env: Record<string, string>): Record<string, string> {
     // Effects go to a fresh folder, never the working directory; no rate limit slows the tests down.
     OUTBOX_DIR: Deno.makeTempDirSync({ prefix: "outbox-" }),
     SEND_RATE: "1000",
+    // Several daemons run at once in some tests: no fixed metrics port unless a test asks for one.
+    METRICS_ADDR: "",
     ...env,
   };
 }

@@ -1,0 +1,131 @@
+/**
+ * The SQS source: SES receipt notifications (an SNS envelope, or the raw notification with raw message
+ * delivery) long-polled from `SQS_QUEUE_URL`. Each names the object its S3 action wrote
+ * (`receipt.action.bucketName`/`objectKey`, never built by us); the object is ingested exactly like the S3
+ * poller does it (same source key `s3://bucket/key`, so the two modes never store a message twice), and the SQS
+ * message is deleted only after the row is committed. SQS delivers at least once: a redelivered or duplicated
+ * notification finds its key stored and is simply deleted.
+ */
+import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import type { S3Client } from "@aws-sdk/client-s3";
+import { parseSesNotification } from "./ses_notification.ts";
+import { createS3Client, s3Source, type S3SourceOptions } from "./s3_source.ts";
+import type { MailSource, SourceItem } from "./source.ts";
+
+/** Options of {@linkcode sqsSource}. */
+export interface SqsSourceOptions {
+  queueUrl: string;
+  region: string;
+  /** An SQS-compatible endpoint (tests, ElasticMQ). */
+  sqsEndpoint?: string;
+  /** An S3-compatible endpoint for the objects. */
+  s3Endpoint?: string;
+  /** Objects under this prefix keep the rest of their key under `processedPrefix` when moved. */
+  sesPrefix: string;
+  processedPrefix: string;
+  afterIngest: "move" | "delete";
+  /** A notification that cannot become a message: `delete` it, or `keep` it for the dead-letter policy. */
+  badMessages: "delete" | "keep";
+  /** Long-poll wait; 20 s is SQS's maximum. */
+  waitSeconds?: number;
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+}
+
+/** Creates the SQS client; its HTTP timeout outlasts the 20 s long poll. */
+export function createSqsClient(
+  options: Pick<SqsSourceOptions, "region" | "sqsEndpoint" | "credentials">,
+): SQSClient {
+  return new SQSClient({
+    region: options.region,
+    endpoint: options.sqsEndpoint,
+    credentials: options.credentials,
+    // The SDK accepts the handler's options directly: 30 s outlasts the 20 s long poll.
+    requestHandler: { connectionTimeout: 5_000, requestTimeout: 30_000 },
+  });
+}
+
+/** Reads SES notifications from an SQS queue. */
+export function sqsSource(
+  options: SqsSourceOptions,
+  clients: { sqs?: SQSClient; s3?: S3Client } = {},
+): MailSource {
+  const sqs = clients.sqs ?? createSqsClient(options);
+  const s3 = clients.s3 ??
+    createS3Client({
+      region: options.region,
+      endpoint: options.s3Endpoint,
+      credentials: options.credentials,
+    });
+  const buckets = new Map<string, MailSource>();
+  const objects = (bucket: string, key: string): MailSource => {
+    const prefix = options.sesPrefix && key.startsWith(options.sesPrefix) ? options.sesPrefix : "";
+    const id = `${bucket}\n${prefix}`;
+    if (!buckets.has(id)) {
+      const s3Options: S3SourceOptions = {
+        bucket,
+        prefix,
+        processedPrefix: options.processedPrefix,
+        afterIngest: options.afterIngest,
+        region: options.region,
+        endpoint: options.s3Endpoint,
+      };
+      buckets.set(id, s3Source(s3Options, s3));
+    }
+    return buckets.get(id)!;
+  };
+  const deleteMessage = async (item: SourceItem) => {
+    await sqs.send(
+      new DeleteMessageCommand({ QueueUrl: options.queueUrl, ReceiptHandle: item.meta!.receiptHandle }),
+    );
+  };
+  return {
+    kind: "sqs",
+    description: `sqs ${options.queueUrl}`,
+    async *list(signal) {
+      const res = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: options.queueUrl,
+          MaxNumberOfMessages: 10,
+          WaitTimeSeconds: options.waitSeconds ?? 20,
+        }),
+        { abortSignal: signal },
+      ).catch((error) => {
+        if (signal?.aborted) return { Messages: [] };
+        throw error;
+      });
+      for (const m of res.Messages ?? []) {
+        const meta = { receiptHandle: m.ReceiptHandle ?? "", messageId: m.MessageId ?? "" };
+        const body = m.Body ?? "";
+        const n = parseSesNotification(body);
+        if ("error" in n) {
+          yield {
+            name: `sqs message ${meta.messageId}`,
+            size: undefined,
+            key: undefined,
+            meta,
+            rejected: { reason: n.error, externalId: meta.messageId, body },
+          };
+          continue;
+        }
+        yield {
+          name: n.key,
+          size: undefined,
+          key: `s3://${n.bucket}/${n.key}`,
+          verdicts: n.verdicts,
+          meta: { ...meta, bucket: n.bucket },
+        };
+      }
+    },
+    read: (item) => objects(item.meta!.bucket, item.name).read(item),
+    location: (item, o) => objects(item.meta!.bucket, item.name).location(item, o),
+    async finish(item, o) {
+      await objects(item.meta!.bucket, item.name).finish(item, o);
+      await deleteMessage(item);
+    },
+    async reject(item) {
+      if (options.badMessages === "delete") await deleteMessage(item);
+      // "keep": the message becomes visible again and the queue's redrive policy moves it to the dead-letter
+      // queue after maxReceiveCount receipts; source_errors records it once.
+    },
+  };
+}
