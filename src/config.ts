@@ -20,6 +20,7 @@ export interface Config {
   pollIntervalMs: number;
   jobLeaseMs: number;
   jobMaxAttempts: number;
+  jobBackoffMs: number;
   shutdownTimeoutMs: number;
   maxMessageBytes: number;
   logLevel: "debug" | "info" | "warning" | "error";
@@ -117,6 +118,11 @@ export const CONFIG_VARS: readonly VarSpec[] = [
     name: "JOB_MAX_ATTEMPTS",
     default: "5",
     description: "Attempts before a job is `failed` (then `requeue`).",
+  },
+  {
+    name: "JOB_BACKOFF",
+    default: "5s",
+    description: "First retry delay; doubles per attempt up to 1 h, with jitter.",
   },
   {
     name: "SHUTDOWN_TIMEOUT",
@@ -338,6 +344,7 @@ export function loadConfig(env: (name: string) => string | undefined = (n) => De
     pollIntervalMs: duration("POLL_INTERVAL", 100),
     jobLeaseMs: duration("JOB_LEASE", 1000),
     jobMaxAttempts: int("JOB_MAX_ATTEMPTS", 1, 100),
+    jobBackoffMs: duration("JOB_BACKOFF", 10),
     shutdownTimeoutMs: duration("SHUTDOWN_TIMEOUT", 0),
     maxMessageBytes: int("MAX_MESSAGE_BYTES", 1024, 1024 ** 3),
     logLevel: oneOf("LOG_LEVEL", ["debug", "info", "warning", "error"] as const),

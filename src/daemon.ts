@@ -8,6 +8,8 @@ import type { Db } from "./db/client.ts";
 import type { Config } from "./config.ts";
 import { Worker } from "./jobs/worker.ts";
 import { startHealthServer } from "./health_server.ts";
+import { createS3Client } from "./mail/s3_source.ts";
+import { startSnsIngest } from "./mail/sns_ingest.ts";
 import { errorText, log } from "./log.ts";
 import { count } from "./metrics.ts";
 import { pollSource, type PollSummary } from "./mail/ingest.ts";
@@ -32,6 +34,7 @@ export async function runDaemon(config: Config, options: DaemonOptions): Promise
     concurrency: config.workerConcurrency,
     leaseMs: config.jobLeaseMs,
     pollMs: config.pollIntervalMs,
+    backoffMs: config.jobBackoffMs,
   });
   const ingest = {
     maxMessageBytes: config.maxMessageBytes,
@@ -102,13 +105,28 @@ export async function runDaemon(config: Config, options: DaemonOptions): Promise
         })),
       })
       : undefined;
+    const sns = config.snsListenAddr
+      ? startSnsIngest(db, createS3Client({ region: config.awsRegion, endpoint: config.s3Endpoint }), {
+        addr: config.snsListenAddr,
+        topicArns: config.snsTopicArns,
+        region: config.awsRegion,
+        s3Endpoint: config.s3Endpoint,
+        sesPrefix: config.sesPrefix,
+        processedPrefix: config.s3ProcessedPrefix,
+        afterIngest: config.s3AfterIngest,
+        maxMessageBytes: config.maxMessageBytes,
+        jobMaxAttempts: config.jobMaxAttempts,
+        onStored: () => worker.notify(),
+      })
+      : undefined;
+    if (sns) logger.info("SNS endpoint on {addr}", { addr: hostPort(sns.addr) });
     if (health) {
       logger.info("Health and metrics on http://{addr}/healthz and /metrics", {
         addr: hostPort(health.addr),
       });
     }
-    await Promise.all(
-      sources.map((s) =>
+    await Promise.all([
+      ...sources.map((s) =>
         pollLoop(db, s, {
           ...ingest,
           signal: stop.signal,
@@ -117,7 +135,11 @@ export async function runDaemon(config: Config, options: DaemonOptions): Promise
           onSuccess: () => lastSuccess.set(s, Date.now()),
         })
       ),
-    );
+      // With only the SNS endpoint there is nothing to poll: wait for the stop signal.
+      new Promise((resolve) => stop.signal.addEventListener("abort", resolve, { once: true })),
+    ]);
+    // The endpoint first: requests in progress finish (their rows committed, or SNS retries them).
+    await sns?.shutdown();
     await worker.stop(config.shutdownTimeoutMs);
     await health?.shutdown();
     for (const [sig, fn] of handlers) Deno.removeSignalListener(sig, fn);

@@ -304,6 +304,7 @@ async function ingest(config: Config, paths: string[]): Promise<number> {
       concurrency: config.workerConcurrency,
       leaseMs: config.jobLeaseMs,
       pollMs: config.pollIntervalMs,
+      backoffMs: config.jobBackoffMs,
     });
     await worker.drain();
     console.log(

@@ -25,6 +25,8 @@ export interface WorkerOptions {
   leaseMs: number;
   /** Longest sleep without a NOTIFY: catches jobs whose run_at came due and missed notifications. */
   pollMs: number;
+  /** First retry delay (default 5 s); doubles per attempt. */
+  backoffMs?: number;
   random?: () => number;
 }
 
@@ -215,7 +217,8 @@ export class Worker {
           this.#count(ok ? "failed" : "lost", jobLog, job);
           if (ok) jobLog.error("Job failed for good: {reason}", { reason: outcome.reason });
         } else {
-          const delay = outcome.delayMs ?? backoffMs(job.attempts, { random: this.#options.random?.() });
+          const delay = outcome.delayMs ??
+            backoffMs(job.attempts, { baseMs: this.#options.backoffMs, random: this.#options.random?.() });
           const runAt = new Date(Date.now() + delay);
           const state = await retryJob(this.#db, { id: job.id, workerId, error: outcome.reason, runAt });
           this.#count(state === "failed" ? "failed" : state ? "retried" : "lost", jobLog, job);

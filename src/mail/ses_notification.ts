@@ -4,17 +4,9 @@
  * Format: "Contents of notifications for Amazon SES email receiving" in the SES developer guide.
  */
 
-/**
- * SES's checks of a received message, as SES reports them: "PASS", "FAIL", "GRAY", "PROCESSING_FAILED" or
- * "DISABLED" (a rule set without scanning). Absent when the notification does not carry the check.
- */
-export interface SesVerdicts {
-  spam?: string;
-  virus?: string;
-  spf?: string;
-  dkim?: string;
-  dmarc?: string;
-}
+/** SES's checks of a received message ("PASS", "FAIL", "GRAY", …), as the rules read them. */
+export type { SesVerdicts } from "./automated.ts";
+import type { SesVerdicts } from "./automated.ts";
 
 /** Where SES stored one received message, and what it thought of it. */
 export interface SesNotification {

@@ -8,12 +8,12 @@
  */
 import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { S3Client } from "@aws-sdk/client-s3";
-import { parseSesNotification } from "./ses_notification.ts";
-import { createS3Client, s3Source, type S3SourceOptions } from "./s3_source.ts";
+import { notificationItem, type NotifiedObjectOptions, notifiedObjects } from "./notified_objects.ts";
+import { createS3Client } from "./s3_source.ts";
 import type { MailSource, SourceItem } from "./source.ts";
 
 /** Options of {@linkcode sqsSource}. */
-export interface SqsSourceOptions {
+export interface SqsSourceOptions extends NotifiedObjectOptions {
   queueUrl: string;
   region: string;
   /** An SQS-compatible endpoint (tests, ElasticMQ). */
@@ -56,23 +56,7 @@ export function sqsSource(
       endpoint: options.s3Endpoint,
       credentials: options.credentials,
     });
-  const buckets = new Map<string, MailSource>();
-  const objects = (bucket: string, key: string): MailSource => {
-    const prefix = options.sesPrefix && key.startsWith(options.sesPrefix) ? options.sesPrefix : "";
-    const id = `${bucket}\n${prefix}`;
-    if (!buckets.has(id)) {
-      const s3Options: S3SourceOptions = {
-        bucket,
-        prefix,
-        processedPrefix: options.processedPrefix,
-        afterIngest: options.afterIngest,
-        region: options.region,
-        endpoint: options.s3Endpoint,
-      };
-      buckets.set(id, s3Source(s3Options, s3));
-    }
-    return buckets.get(id)!;
-  };
+  const objects = notifiedObjects(options, s3);
   const deleteMessage = async (item: SourceItem) => {
     await sqs.send(
       new DeleteMessageCommand({ QueueUrl: options.queueUrl, ReceiptHandle: item.meta!.receiptHandle }),
@@ -94,32 +78,16 @@ export function sqsSource(
         throw error;
       });
       for (const m of res.Messages ?? []) {
-        const meta = { receiptHandle: m.ReceiptHandle ?? "", messageId: m.MessageId ?? "" };
-        const body = m.Body ?? "";
-        const n = parseSesNotification(body);
-        if ("error" in n) {
-          yield {
-            name: `sqs message ${meta.messageId}`,
-            size: undefined,
-            key: undefined,
-            meta,
-            rejected: { reason: n.error, externalId: meta.messageId, body },
-          };
-          continue;
-        }
-        yield {
-          name: n.key,
-          size: undefined,
-          key: `s3://${n.bucket}/${n.key}`,
-          verdicts: n.verdicts,
-          meta: { ...meta, bucket: n.bucket },
-        };
+        yield notificationItem(m.Body ?? "", {
+          receiptHandle: m.ReceiptHandle ?? "",
+          messageId: m.MessageId ?? "",
+        });
       }
     },
-    read: (item) => objects(item.meta!.bucket, item.name).read(item),
-    location: (item, o) => objects(item.meta!.bucket, item.name).location(item, o),
+    read: (item) => objects(item).read(item),
+    location: (item, o) => objects(item).location(item, o),
     async finish(item, o) {
-      await objects(item.meta!.bucket, item.name).finish(item, o);
+      await objects(item).finish(item, o);
       await deleteMessage(item);
     },
     async reject(item) {

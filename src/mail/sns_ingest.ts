@@ -1,0 +1,42 @@
+/**
+ * SNS over HTTPS into the database: the endpoint of `sns_http.ts` (signatures, topics, subscription
+ * confirmation) hands each verified notification to the same ingest as SQS; the answer is 2xx only after the
+ * row is committed, so SNS retries anything that failed. A notification that cannot become a message is
+ * recorded in source_errors and answered 200 (a retry would not change it).
+ */
+import type { S3Client } from "@aws-sdk/client-s3";
+import type { Db } from "../db/client.ts";
+import { ingestItem, type IngestOptions } from "./ingest.ts";
+import {
+  notificationItem,
+  type NotifiedObjectOptions,
+  notifiedObjects,
+  snsObjectSource,
+} from "./notified_objects.ts";
+import { type SnsEndpoint, startSnsEndpoint } from "./sns_http.ts";
+import type { SnsVerifyOptions } from "./sns_verify.ts";
+
+/** Options of {@linkcode startSnsIngest}. */
+export interface SnsIngestOptions extends NotifiedObjectOptions, IngestOptions {
+  addr: string;
+  topicArns: string[];
+  /** Called after a message is stored (wake the workers). */
+  onStored?: () => void;
+  /** Verification settings; tests pass their own certificate host here. */
+  verify?: SnsVerifyOptions;
+}
+
+/** Starts the SNS endpoint, storing what it receives in `db`. */
+export function startSnsIngest(db: Db, s3: S3Client, options: SnsIngestOptions): SnsEndpoint {
+  const source = snsObjectSource(notifiedObjects(options, s3));
+  return startSnsEndpoint({
+    addr: options.addr,
+    topicArns: options.topicArns,
+    verify: options.verify,
+    onNotification: async (text, msg) => {
+      const item = notificationItem(text, { messageId: msg.MessageId ?? "" });
+      const result = await ingestItem(db, source, item, options);
+      if (result === "stored") options.onStored?.();
+    },
+  });
+}
