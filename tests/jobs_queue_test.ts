@@ -175,3 +175,23 @@ Deno.test("drain runs to the end of a chain where each job enqueues the next", a
     length,
   );
 });
+
+Deno.test("drain waits for a job leased to a dead worker, then runs it", async () => {
+  await using t = await testDb();
+  const id = (await enqueueJob(t.db, { kind: "k", maxAttempts: 3 }))!;
+  await claimJobs(t.db, { workerId: "dead", limit: 1, leaseMs: 600 });
+  let ran = 0;
+  const worker = new Worker(t.db, {
+    k: () => {
+      ran++;
+      return Promise.resolve();
+    },
+  }, { workerId: "w", concurrency: 2, leaseMs: 1000, pollMs: 5000 });
+  await worker.drain();
+  assert.equal(ran, 1);
+  assert.deepEqual(await state(t.db, id), {
+    state: "done",
+    attempts: 2,
+    last_error: "lease expired: worker dead stopped without finishing the job",
+  });
+});

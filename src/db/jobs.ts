@@ -8,6 +8,7 @@ import failJobSql from "../../sql/queries/jobs/fail_job.sql" with { type: "text"
 import extendLeasesSql from "../../sql/queries/jobs/extend_leases.sql" with { type: "text" };
 import rescueExpiredJobsSql from "../../sql/queries/jobs/rescue_expired_jobs.sql" with { type: "text" };
 import requeueJobsSql from "../../sql/queries/jobs/requeue_jobs.sql" with { type: "text" };
+import nextLeaseExpirySql from "../../sql/queries/jobs/next_lease_expiry.sql" with { type: "text" };
 import requeueJobsByKeySql from "../../sql/queries/jobs/requeue_jobs_by_key.sql" with { type: "text" };
 
 /** Job states, as constrained by the table's CHECK. */
@@ -102,4 +103,9 @@ export async function requeueJobs(
 /** Runs finished jobs with these unique keys again (a retried effect's deliver job). Returns their ids. */
 export async function requeueJobsByKey(q: Queryable, keys: string[]): Promise<number[]> {
   return (await q.query<{ id: number }>(requeueJobsByKeySql, [keys])).rows.map((r) => r.id);
+}
+
+/** Milliseconds until the earliest lease of a running job expires, or null when no job is running. */
+export async function nextLeaseExpiry(q: Queryable): Promise<number | null> {
+  return (await q.query<{ ms: number | null }>(nextLeaseExpirySql)).rows[0].ms;
 }

@@ -11,6 +11,7 @@ import {
   completeJob,
   extendLeases,
   failJob,
+  nextLeaseExpiry,
   rescueExpiredJobs,
   retryJob,
 } from "../db/jobs.ts";
@@ -149,7 +150,15 @@ export class Worker {
       if (claimed > 0 && claimed === free) continue; // maybe more waiting
       // Idle only when a claim that began with nothing running found nothing: a job still running during the
       // claim may commit new jobs after the claim's snapshot.
-      if (untilIdle && idleClaim && claimed === 0 && this.#inflight.size === 0) return;
+      if (untilIdle && idleClaim && claimed === 0 && this.#inflight.size === 0) {
+        // Jobs still leased to another worker (one that died, say) are part of "what is there": wait for the
+        // earliest lease to expire, rescue it, go on. Retries scheduled for later are not waited for.
+        const leaseMs = await nextLeaseExpiry(this.#db).catch(() => null);
+        if (leaseMs === null) return;
+        await sleep(Math.max(50, Math.min(leaseMs + 50, this.#options.leaseMs + 50)));
+        this.#lastRescue = 0;
+        continue;
+      }
       await sleep(this.#options.pollMs, wakeup);
     }
   }

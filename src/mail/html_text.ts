@@ -57,7 +57,7 @@ const VOID = new Set([
   "source",
   "wbr",
 ]);
-const WHITESPACE = /[ \t\n\r\f]+/;
+const WHITESPACE_RUNS = /[ \t\n\r\f]+/g;
 const MAX_QUOTE_PREFIX = 5;
 const SKIP_CONTENT = new Set(["script", "style", "head", "title", "template", "noscript", "svg", "xml"]);
 
@@ -160,18 +160,21 @@ export function htmlToText(html: string): string {
     lineLen = 0;
     pendingSpace = false;
   };
+  // One regex pass collapses whitespace and one chunk is pushed per text run (splitting into words made
+  // millions of parts on a big paragraph, and the garbage collector made that superlinear).
   const emit = (text: string) => {
-    const words = text.split(WHITESPACE);
-    for (let k = 0; k < words.length; k++) {
-      if (k > 0) pendingSpace = lineLen > 0;
-      const word = words[k];
-      if (word === "") continue;
-      // The prefix depth is capped: 8,000 nested blockquotes must not make 8,000 "> " per line.
-      if (lineLen === 0 && quoteDepth > 0) push("> ".repeat(Math.min(quoteDepth, MAX_QUOTE_PREFIX)));
-      if (pendingSpace) push(" ");
-      pendingSpace = false;
-      push(word);
+    const collapsed = text.replace(WHITESPACE_RUNS, " ");
+    const core = collapsed.trim();
+    if (core === "") {
+      if (collapsed !== "") pendingSpace = lineLen > 0;
+      return;
     }
+    if (collapsed[0] === " ") pendingSpace = lineLen > 0;
+    // The prefix depth is capped: 8,000 nested blockquotes must not make 8,000 "> " per line.
+    if (lineLen === 0 && quoteDepth > 0) push("> ".repeat(Math.min(quoteDepth, MAX_QUOTE_PREFIX)));
+    if (pendingSpace) push(" ");
+    push(core);
+    pendingSpace = collapsed[collapsed.length - 1] === " ";
   };
 
   let i = 0;

@@ -11,6 +11,9 @@ export interface TestS3 {
   /** Environment for a child daemon that must read this bucket. */
   env: Record<string, string>;
   put(key: string, body: Uint8Array): Promise<void>;
+  /** Stops the server (an outage); `restart` brings it back on the same port with the same objects. */
+  stop(): Promise<void>;
+  restart(): Promise<void>;
   keys(prefix?: string): Promise<string[]>;
   [Symbol.asyncDispose](): Promise<void>;
 }
@@ -18,14 +21,18 @@ export interface TestS3 {
 /** Starts s3rver with an empty bucket. */
 export async function testS3(bucket = "ses-inbound"): Promise<TestS3> {
   const directory = await Deno.makeTempDir();
-  const server = new S3rver({
-    port: 0,
-    address: "127.0.0.1",
-    directory,
-    silent: true,
-    configureBuckets: [{ name: bucket }],
-  });
-  const { port } = await server.run() as unknown as { port: number };
+  const start = async (port: number) => {
+    const s = new S3rver({
+      port,
+      address: "127.0.0.1",
+      directory,
+      silent: true,
+      configureBuckets: [{ name: bucket }],
+    });
+    return { s, port: (await s.run() as unknown as { port: number }).port };
+  };
+  let { s: server, port } = await start(0);
+  let running = true;
   const endpoint = `http://127.0.0.1:${port}`;
   const credentials = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
   const client = createS3Client({ region: "us-east-1", endpoint, credentials });
@@ -56,9 +63,17 @@ export async function testS3(bucket = "ses-inbound"): Promise<TestS3> {
       } while (token);
       return keys.sort();
     },
+    async stop() {
+      if (running) await server.close();
+      running = false;
+    },
+    async restart() {
+      ({ s: server, port } = await start(port));
+      running = true;
+    },
     async [Symbol.asyncDispose]() {
       client.destroy();
-      await server.close();
+      if (running) await server.close();
       await Deno.remove(directory, { recursive: true });
     },
   };
