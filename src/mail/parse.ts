@@ -70,7 +70,12 @@ export async function parseEmail(raw: Uint8Array): Promise<ParsedEmail> {
   }
   problems.push(...charsetProblems(raw), ...truncationProblems(raw, headers));
 
-  const from = mail?.from?.address ? mail.from : undefined;
+  // A From without "@" (a typo, a damaged header) is not an address to store or ever reply to.
+  const fromAddress = mail?.from?.address?.trim();
+  const from = fromAddress && fromAddress.includes("@") ? mail!.from : undefined;
+  if (fromAddress && !from) {
+    problems.push(`From has no valid address: ${JSON.stringify(fromAddress.slice(0, 100))}`);
+  }
   const returnPath = stripBrackets(headers["return-path"]?.[0]);
   const sender = (from?.address || returnPath || "").trim().toLowerCase();
   if (!sender && raw.length > 0) problems.push("no sender: neither From nor Return-Path has an address");
@@ -98,7 +103,11 @@ export async function parseEmail(raw: Uint8Array): Promise<ParsedEmail> {
     html: mail?.html,
     inReplyTo: mail?.inReplyTo,
     references: mail?.references,
-    sentAt: sent && !Number.isNaN(sent.getTime()) ? sent : undefined,
+    // PostgreSQL takes years 1-9999 only; a damaged Date ("Mar 42026") must not block the row.
+    sentAt:
+      sent && !Number.isNaN(sent.getTime()) && sent.getUTCFullYear() >= 1 && sent.getUTCFullYear() <= 9999
+        ? sent
+        : undefined,
     headers,
     attachments: (mail?.attachments ?? []).map((a) => ({
       filename: a.filename ?? null,

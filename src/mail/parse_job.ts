@@ -67,11 +67,15 @@ function toEmailRow(row: RawMessageRow, parsed: ParsedEmail | undefined) {
       Object.entries(parsed?.headers ?? {}).map(([k, v]) => [clean(k) ?? "", v.map((x) => clean(x) ?? "")]),
     ),
     attachments: (parsed?.attachments ?? []).map((a) => ({
-      ...a,
       filename: clean(a.filename ?? undefined) ?? null,
+      mime_type: clean(a.mime_type) ?? "",
+      size: a.size,
+      disposition: clean(a.disposition ?? undefined) ?? null,
+      content_id: clean(a.content_id ?? undefined) ?? null,
     })),
     sizeBytes: row.size_bytes,
-    parseError: problems.length > 0 ? problems.join("; ") : null,
+    // Problems quote header text (a boundary, a charset), which can hold NUL bytes too.
+    parseError: problems.length > 0 ? clean(problems.join("; "))! : null,
     receivedAt: row.received_at,
   };
 }
