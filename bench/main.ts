@@ -1,0 +1,175 @@
+/**
+ * `deno task bench`: job queue against graphile-worker, ingest and end-to-end pipeline throughput, the
+ * daemon's memory, and prompt size. Prints tables, or with `--json` one JSON object on stdout; progress goes
+ * to stderr. Every measurement uses its own fresh schemas in the PostgreSQL of BENCH_DATABASE_URL (else
+ * TEST_DATABASE_URL, else the local server), all dropped at the end. Never part of `deno task test`.
+ */
+import { parseArgs } from "node:util";
+import { TEST_DATABASE_URL } from "../tests/helpers/db.ts";
+import { rssIdle, rssLargeMessage, rssManyMessages } from "./memory.ts";
+import { benchE2e, benchIngest } from "./pipeline.ts";
+import { benchPrompt } from "./prompt.ts";
+import { benchQueue } from "./queue.ts";
+import { type BenchReport, formatReport } from "./report.ts";
+import { benchSchemas } from "./schemas.ts";
+
+const HELP = `Usage: deno task bench [--json] [--quick] [options]
+
+  --json                      one JSON object on stdout (the tables go to stderr)
+  --quick                     small sizes: a smoke run of every part in well under a minute
+  --only LIST                 some of: queue,ingest,e2e,memory,prompt (comma-separated; default all)
+  --jobs N                    no-op jobs per queue point (default 5000; quick 1000)
+  --local-queue N             graphile-worker localQueue.size (default 500, as in its perfTest)
+  --complete-batch-delay MS   graphile-worker completeJobBatchDelay (default 0: batched; -1: off)
+  --ingest-messages N         messages through s3rver and parse (default 1000; quick 150)
+  --ingest-concurrency N      worker concurrency of the parse stage (default 8)
+  --e2e-seconds S             end-to-end messages per point: S seconds at the bound (default 5; quick 1)
+  --e2e-messages N            messages per end-to-end point at latency 0 (default 200; quick 40)
+  --rss-messages N            messages for the peak RSS run (default 10000; quick 1000)
+  --rss-concurrency N         WORKER_CONCURRENCY of the daemon in the memory runs (default 16)
+  --large-bytes N             size of the large message (default 41877504: 64 KiB under MAX_MESSAGE_BYTES)`;
+
+const PARTS = ["queue", "ingest", "e2e", "memory", "prompt"] as const;
+
+const { values } = parseArgs({
+  args: Deno.args,
+  strict: true,
+  options: {
+    json: { type: "boolean", default: false },
+    quick: { type: "boolean", default: false },
+    help: { type: "boolean", short: "h", default: false },
+    only: { type: "string", default: PARTS.join(",") },
+    jobs: { type: "string" },
+    "local-queue": { type: "string", default: "500" },
+    "complete-batch-delay": { type: "string", default: "0" },
+    "ingest-messages": { type: "string" },
+    "ingest-concurrency": { type: "string", default: "8" },
+    "e2e-seconds": { type: "string" },
+    "e2e-messages": { type: "string" },
+    "rss-messages": { type: "string" },
+    "rss-concurrency": { type: "string", default: "16" },
+    "large-bytes": { type: "string", default: String(41_943_040 - 65_536) },
+  },
+});
+if (values.help) {
+  console.log(HELP);
+  Deno.exit(0);
+}
+
+/** A numeric flag, its default depending on --quick. */
+function num(name: keyof typeof values, full?: number, quick?: number, min = 0): number {
+  const text = values[name] as string | undefined;
+  const n = text === undefined ? (values.quick ? quick! : full!) : Number(text);
+  if (!Number.isFinite(n) || n < min) throw new Error(`--${name} must be a number of at least ${min}`);
+  return n;
+}
+
+const only = new Set(values.only.split(",").map((p) => p.trim()));
+for (const p of only) {
+  if (!PARTS.includes(p as never)) throw new Error(`--only: unknown part "${p}"; parts: ${PARTS.join(",")}`);
+}
+const settings = {
+  jobs: num("jobs", 5000, 1000, 1),
+  localQueue: num("local-queue", undefined, undefined, 1),
+  completeBatchDelay: num("complete-batch-delay", undefined, undefined, -1),
+  ingestMessages: num("ingest-messages", 1000, 150, 1),
+  ingestConcurrency: num("ingest-concurrency", undefined, undefined, 1),
+  e2eSeconds: num("e2e-seconds", 5, 1),
+  e2eMessages: num("e2e-messages", 200, 40, 1),
+  rssMessages: num("rss-messages", 10_000, 1000, 1),
+  rssConcurrency: num("rss-concurrency", undefined, undefined, 1),
+  largeBytes: num("large-bytes", undefined, undefined, 1024),
+  graphile: "",
+};
+settings.graphile = `0.18.0: localQueue.size ${settings.localQueue}, prepared statements, ` +
+  `completeJobBatchDelay ${settings.completeBatchDelay}`;
+
+const url = Deno.env.get("BENCH_DATABASE_URL") ?? TEST_DATABASE_URL;
+const progress = (line: string) => console.error(`bench: ${line}`);
+const started = performance.now();
+const report: BenchReport = {
+  queue: null,
+  queue_enqueue: null,
+  ingest_msgs_per_s: null,
+  ingest: null,
+  e2e: null,
+  rss_mb_10k: null,
+  rss_mb_40mb_message: null,
+  rss: { idle: null, many: null, large: null },
+  median_prompt_tokens: null,
+  median_full_body_tokens: null,
+  prompt: null,
+  settings,
+  seconds: 0,
+};
+
+await using schemas = benchSchemas(url);
+// Ctrl-C: drop this run's schemas before leaving.
+const onInterrupt = () => {
+  schemas[Symbol.asyncDispose]().finally(() => Deno.exit(130));
+};
+Deno.addSignalListener("SIGINT", onInterrupt);
+
+if (only.has("prompt")) {
+  report.prompt = await benchPrompt();
+  report.median_prompt_tokens = report.prompt.median_prompt_tokens;
+  report.median_full_body_tokens = report.prompt.median_full_body_tokens;
+  progress(`prompt: median ${report.median_prompt_tokens} vs ${report.median_full_body_tokens} tokens`);
+}
+if (only.has("queue")) {
+  const q = await benchQueue({
+    url,
+    schemas,
+    jobs: settings.jobs,
+    concurrencies: [1, 4, 16],
+    localQueueSize: settings.localQueue,
+    completeBatchDelay: settings.completeBatchDelay,
+    progress,
+  });
+  report.queue = q.run;
+  report.queue_enqueue = q.enqueue;
+}
+if (only.has("ingest")) {
+  report.ingest = await benchIngest({
+    url,
+    schemas,
+    messages: settings.ingestMessages,
+    concurrency: settings.ingestConcurrency,
+  });
+  report.ingest_msgs_per_s = report.ingest.msgs_per_s;
+  progress(`ingest: ${report.ingest_msgs_per_s} msgs/s`);
+}
+if (only.has("e2e")) {
+  report.e2e = await benchE2e({
+    url,
+    schemas,
+    latencies: [0, 200],
+    concurrencies: [1, 8, 32],
+    seconds: settings.e2eSeconds,
+    zeroLatencyMessages: settings.e2eMessages,
+    progress,
+  });
+}
+if (only.has("memory")) {
+  const o = { url, schemas, concurrency: settings.rssConcurrency };
+  report.rss.idle = await rssIdle(o);
+  progress(`memory: ${report.rss.idle.peak_mb} MiB with an empty inbox`);
+  report.rss.large = {
+    ...await rssLargeMessage({ ...o, bytes: settings.largeBytes }),
+    bytes: settings.largeBytes,
+  };
+  report.rss_mb_40mb_message = report.rss.large.peak_mb;
+  progress(`memory: ${report.rss_mb_40mb_message} MiB for one large message`);
+  report.rss.many = await rssManyMessages({ ...o, messages: settings.rssMessages });
+  report.rss_mb_10k = report.rss.many.peak_mb;
+  progress(`memory: ${report.rss_mb_10k} MiB for ${settings.rssMessages} messages`);
+}
+Deno.removeSignalListener("SIGINT", onInterrupt);
+report.seconds = Math.round((performance.now() - started) / 100) / 10;
+if (values.json) {
+  // The tables too, on stderr with the progress: one run gives both.
+  console.error(formatReport(report));
+  console.log(JSON.stringify(report));
+} else {
+  console.log(formatReport(report));
+}

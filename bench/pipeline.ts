@@ -1,0 +1,254 @@
+/**
+ * Pipeline: messages per second from s3rver through the S3 source into raw_messages and through the parse
+ * job; and end to end (parse → classify with the local fake LLM → route → deliver to the file transport) at
+ * several LLM latencies and worker concurrencies, against the bound concurrency / latency.
+ */
+import { jobHandlers } from "../src/app.ts";
+import { loadConfig } from "../src/config.ts";
+import { connectPostgres, type Db } from "../src/db/client.ts";
+import { migrate } from "../src/db/migrate.ts";
+import { Worker } from "../src/jobs/worker.ts";
+import { folderSource } from "../src/mail/folder_source.ts";
+import { pollSource } from "../src/mail/ingest.ts";
+import { parseJobHandler } from "../src/mail/parse_job.ts";
+import { s3Source } from "../src/mail/s3_source.ts";
+import { fakeLlm } from "../tests/helpers/fake_llm.ts";
+import { testS3 } from "../tests/helpers/s3.ts";
+import { copies, type CorpusFile, loadCorpus } from "./corpus.ts";
+import type { Schemas } from "./schemas.ts";
+
+const MAX_MESSAGE_BYTES = 41_943_040;
+
+/** What {@linkcode benchIngest} measured. */
+export interface IngestResult {
+  messages: number;
+  /** Listing, reading, storing and moving in S3, then parsing: the whole way in. */
+  msgs_per_s: number;
+  poll_msgs_per_s: number;
+  parse_msgs_per_s: number;
+}
+
+/** Ingests `messages` copies of the corpus from s3rver, then runs their parse jobs (no next stage). */
+export async function benchIngest(
+  o: { url: string; schemas: Schemas; messages: number; concurrency: number },
+): Promise<IngestResult> {
+  await using s3 = await testS3();
+  const corpus = await loadCorpus();
+  await parallel(16, copies(corpus, o.messages), (m) => s3.put(m.name, m.bytes));
+  const source = s3Source({
+    bucket: s3.bucket,
+    prefix: "",
+    processedPrefix: "processed/",
+    afterIngest: "move",
+    region: "us-east-1",
+    endpoint: s3.endpoint,
+  }, s3.client);
+  return await withDb(o.url, await o.schemas.create("ingest"), o.concurrency, async (db) => {
+    const started = performance.now();
+    // The daemon's ingest concurrency (src/daemon.ts): min(WORKER_CONCURRENCY, 16).
+    const summary = await pollSource(db, source, {
+      maxMessageBytes: MAX_MESSAGE_BYTES,
+      jobMaxAttempts: 5,
+      concurrency: Math.min(o.concurrency, 16),
+    });
+    const polled = performance.now();
+    const worker = new Worker(db, { parse: parseJobHandler() }, workerOptions("ingest", o.concurrency));
+    await worker.drain();
+    const parsed = performance.now();
+    if (summary.stored !== o.messages || worker.counts.done !== o.messages) {
+      throw new Error(
+        `Ingest stored ${summary.stored} and parsed ${worker.counts.done} of ${o.messages} messages`,
+      );
+    }
+    return {
+      messages: o.messages,
+      msgs_per_s: perSecond(o.messages, parsed - started),
+      poll_msgs_per_s: perSecond(o.messages, polled - started),
+      parse_msgs_per_s: perSecond(o.messages, parsed - polled),
+    };
+  });
+}
+
+/** One end-to-end point. */
+export interface E2ePoint {
+  llm_latency_ms: number;
+  concurrency: number;
+  msgs_per_s: number;
+  /** concurrency / latency; null when the latency is 0 (no bound). */
+  bound_msgs_per_s: number | null;
+  ratio: number | null;
+  messages: number;
+  llm_requests: number;
+  /** Rate of the classify stage alone (first to last classification), against the same bound. */
+  classify_msgs_per_s: number;
+}
+
+/** Options of {@linkcode benchE2e}. */
+export interface E2eOptions {
+  url: string;
+  schemas: Schemas;
+  latencies: number[];
+  concurrencies: number[];
+  /** With a latency, enough messages for about this many seconds at the bound (at least 20 and 4 per slot). */
+  seconds: number;
+  /** Messages per point at latency 0. */
+  zeroLatencyMessages: number;
+  progress: (line: string) => void;
+}
+
+/**
+ * Mail a person wrote (the corpus labels), so that every message goes to the model. Mail arrives as the
+ * daemon sees it: files land in the inbox folder at 1.25 x the bound (all at once at latency 0), and every
+ * tick the source is polled and the running worker notified. Arriving a little faster than the bound keeps
+ * a small backlog, so the figure is the pipeline's capacity, with the stages interleaved as in steady state.
+ * The clock runs from the first arrival to the last message processed (every effect delivered).
+ */
+export async function benchE2e(o: E2eOptions): Promise<E2ePoint[]> {
+  const corpus = await loadCorpus({ humanOnly: true });
+  const points: E2ePoint[] = [];
+  for (const latency of o.latencies) {
+    await using llm = fakeLlm(
+      latency > 0 ? { delayMs: latency, intent: "send_info" } : { intent: "send_info" },
+    );
+    for (const c of o.concurrencies) {
+      const bound = latency > 0 ? (c * 1000) / latency : null;
+      const messages = bound === null
+        ? o.zeroLatencyMessages
+        : Math.max(20, 4 * c, Math.ceil(bound * o.seconds));
+      const schema = await o.schemas.create(`e2e_${latency}_${c}`);
+      const before = llm.requests.length;
+      const point = await withDb(o.url, schema, c, async (db) => {
+        const elapsed = await runArrivals(db, {
+          corpus,
+          messages,
+          concurrency: c,
+          perSecond: bound === null ? Infinity : bound * 1.25,
+          env: { OPENAI_API_KEY: "bench", OPENAI_BASE_URL: llm.baseURL },
+        });
+        const msgs = perSecond(messages, elapsed);
+        return {
+          llm_latency_ms: latency,
+          concurrency: c,
+          msgs_per_s: msgs,
+          bound_msgs_per_s: bound,
+          ratio: bound === null ? null : round2(msgs / bound),
+          messages,
+          llm_requests: 0,
+          classify_msgs_per_s: await classifyRate(db),
+        };
+      });
+      point.llm_requests = llm.requests.length - before;
+      points.push(point);
+      o.progress(
+        `e2e latency=${latency} ms c=${c}: ${point.msgs_per_s} msgs/s` +
+          (bound === null ? "" : ` of ${bound} (${Math.round(point.ratio! * 100)}%)`) +
+          `, ${messages} messages, classify stage ${point.classify_msgs_per_s} msgs/s`,
+      );
+    }
+  }
+  return points;
+}
+
+const TICK_MS = 20;
+
+/** Feeds `messages` at `perSecond` into a running worker; returns the ms until the last one is processed. */
+async function runArrivals(db: Db, o: {
+  corpus: CorpusFile[];
+  messages: number;
+  concurrency: number;
+  perSecond: number;
+  env: Record<string, string>;
+}): Promise<number> {
+  const inbox = await Deno.makeTempDir({ prefix: "bench-inbox-" });
+  const outbox = await Deno.makeTempDir({ prefix: "bench-outbox-" });
+  const env: Record<string, string> = {
+    ...o.env,
+    OUTBOX_DIR: outbox,
+    SEND_RATE: "10000",
+    WORKER_CONCURRENCY: String(o.concurrency),
+  };
+  const worker = new Worker(db, await jobHandlers(loadConfig((name) => env[name])), {
+    ...workerOptions("e2e", o.concurrency),
+  });
+  const source = folderSource(inbox);
+  const mail = copies(o.corpus, o.messages);
+  try {
+    await worker.start();
+    const started = performance.now();
+    let sent = 0;
+    for (;;) {
+      const due = Math.min(o.messages, Math.floor(((performance.now() - started) / 1000) * o.perSecond) + 1);
+      if (due > sent) {
+        for (; sent < due; sent++) {
+          const m = mail.next().value!;
+          await Deno.writeFile(`${inbox}/${m.name}`, m.bytes);
+        }
+        // The daemon's ingest concurrency (src/daemon.ts): min(WORKER_CONCURRENCY, 16).
+        const summary = await pollSource(db, source, {
+          maxMessageBytes: MAX_MESSAGE_BYTES,
+          jobMaxAttempts: 5,
+          concurrency: Math.min(o.concurrency, 16),
+        });
+        if (summary.errors > 0) throw new Error(`End to end: ${summary.errors} messages failed to ingest`);
+        worker.notify();
+      }
+      if (sent === o.messages && await allProcessed(db, o.messages)) return performance.now() - started;
+      await new Promise((r) => setTimeout(r, TICK_MS));
+    }
+  } finally {
+    await worker.stop(5_000);
+    await Deno.remove(inbox, { recursive: true });
+    await Deno.remove(outbox, { recursive: true });
+  }
+}
+
+async function allProcessed(db: Db, messages: number): Promise<boolean> {
+  const { rows } = await db.query<{ processed: number; open: number; failed: number }>(
+    `SELECT (SELECT count(*)::int FROM emails WHERE processed) AS processed,
+            (SELECT count(*)::int FROM jobs WHERE state <> 'done') AS open,
+            (SELECT count(*)::int FROM jobs WHERE state = 'failed') AS failed`,
+  );
+  const r = rows[0];
+  if (r.failed > 0) throw new Error(`End to end: ${r.failed} jobs failed`);
+  if (r.processed > messages) throw new Error(`End to end: ${r.processed} of ${messages} processed`);
+  return r.processed === messages && r.open === 0;
+}
+
+async function classifyRate(db: Db): Promise<number> {
+  const { rows } = await db.query<{ n: number; span: number }>(
+    `SELECT count(*)::int AS n, extract(epoch FROM max(classified_at) - min(classified_at))::float8 AS span
+     FROM emails WHERE classifier = 'llm'`,
+  );
+  const { n, span } = rows[0];
+  return n > 1 && span > 0 ? Math.round((n - 1) / span) : 0;
+}
+
+async function withDb<T>(url: string, schema: string, concurrency: number, fn: (db: Db) => Promise<T>) {
+  // The pool size the daemon gives itself (src/app.ts openDatabase).
+  const db = connectPostgres(url, { schema, max: Math.min(concurrency + 4, 40), applicationName: "bench" });
+  try {
+    await migrate(db);
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
+}
+
+function workerOptions(name: string, concurrency: number) {
+  return { workerId: `bench-${name}-${concurrency}`, concurrency, leaseMs: 60_000, pollMs: 1_000 };
+}
+
+async function parallel<T>(concurrency: number, items: Iterable<T>, task: (item: T) => Promise<void>) {
+  const iterator = items[Symbol.iterator]();
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    for (let next = iterator.next(); !next.done; next = iterator.next()) await task(next.value);
+  }));
+}
+
+function perSecond(count: number, ms: number): number {
+  return Math.round((count * 10_000) / ms) / 10;
+}
+
+function round2(n: number): number {
+  return Math.round(n * 100) / 100;
+}

@@ -1,0 +1,116 @@
+/** The bench's results as one object (`--json`) and as tables for a person. */
+import type { RssResult } from "./memory.ts";
+import type { E2ePoint, IngestResult } from "./pipeline.ts";
+import type { PromptResult } from "./prompt.ts";
+import type { QueuePoint, QueueRunPoint } from "./queue.ts";
+
+/** Everything one run measured; a part left out with `--only` is null. */
+export interface BenchReport {
+  /** Claim+complete throughput. */
+  queue: QueueRunPoint[] | null;
+  queue_enqueue: QueuePoint[] | null;
+  ingest_msgs_per_s: number | null;
+  ingest: IngestResult | null;
+  e2e: E2ePoint[] | null;
+  rss_mb_10k: number | null;
+  rss_mb_40mb_message: number | null;
+  /** idle: the same daemon run over an empty inbox (its baseline). */
+  rss: { idle: RssResult | null; many: RssResult | null; large: (RssResult & { bytes: number }) | null };
+  median_prompt_tokens: number | null;
+  median_full_body_tokens: number | null;
+  prompt: PromptResult | null;
+  settings: Record<string, unknown>;
+  seconds: number;
+}
+
+/** The report as text tables. */
+export function formatReport(r: BenchReport): string {
+  const out: string[] = [];
+  const s = r.settings;
+  if (r.queue && r.queue_enqueue) {
+    out.push(
+      `Job queue: no-op jobs, ${s.jobs} per point; graphile-worker ${s.graphile}`,
+      ...table(
+        ["concurrency", "enqueue ours", "graphile", "ratio", "run ours", "graphile", "ratio", "our SQL x100"],
+        r.queue.map((q, i) => {
+          const e = r.queue_enqueue![i];
+          return [
+            q.concurrency,
+            e.ours_jobs_per_s,
+            e.graphile_jobs_per_s,
+            e.ratio,
+            q.ours_jobs_per_s,
+            q.graphile_jobs_per_s,
+            q.ratio,
+            q.ours_sql_batch100_jobs_per_s,
+          ];
+        }),
+      ),
+      "(jobs/s; run = claim+complete; our SQL x100 = claim_jobs.sql 100 at a time + one UPDATE per batch)",
+      "",
+    );
+  }
+  if (r.ingest) {
+    const i = r.ingest;
+    out.push(
+      `Ingest: ${i.messages} messages from s3rver through the S3 source and the parse job: ` +
+        `${i.msgs_per_s} msgs/s (poll+store ${i.poll_msgs_per_s}, parse ${i.parse_msgs_per_s})`,
+      "",
+    );
+  }
+  if (r.e2e) {
+    out.push(
+      "End to end: parse, classify (local fake LLM), route, deliver (file transport); bound = concurrency / latency",
+      ...table(
+        ["LLM latency ms", "concurrency", "msgs/s", "bound", "ratio", "classify stage", "messages"],
+        r.e2e.map((p) => [
+          p.llm_latency_ms,
+          p.concurrency,
+          p.msgs_per_s,
+          p.bound_msgs_per_s ?? "∞",
+          p.ratio ?? "-",
+          p.classify_msgs_per_s,
+          p.messages,
+        ]),
+      ),
+      "",
+    );
+  }
+  if (r.rss.many || r.rss.large) {
+    out.push(`Memory: peak RSS (VmHWM) of the daemon, run --once, WORKER_CONCURRENCY=${s.rssConcurrency}`);
+    const rows: (string | number)[][] = [];
+    if (r.rss.idle) rows.push(["empty inbox (baseline)", r.rss.idle.peak_mb, r.rss.idle.seconds]);
+    if (r.rss.many) rows.push([`${r.rss.many.messages} messages`, r.rss.many.peak_mb, r.rss.many.seconds]);
+    if (r.rss.large) {
+      const mb = (r.rss.large.bytes / 2 ** 20).toFixed(1);
+      rows.push([`one ${mb} MiB message`, r.rss.large.peak_mb, r.rss.large.seconds]);
+    }
+    out.push(...table(["input", "peak MiB", "seconds"], rows), "");
+  }
+  if (r.prompt) {
+    const p = r.prompt;
+    out.push(
+      `Prompt size: estimated tokens per message sent to the model (${p.messages} corpus messages)`,
+      ...table(["", "own text (ours)", "whole body"], [
+        ["median", p.median_prompt_tokens, p.median_full_body_tokens],
+        ["p90", p.p90_prompt_tokens, p.p90_full_body_tokens],
+        ["total", p.total_prompt_tokens, p.total_full_body_tokens],
+      ]),
+      "",
+    );
+  }
+  out.push(`Took ${r.seconds} s.`);
+  return out.join("\n");
+}
+
+function table(headers: string[], rows: (string | number)[][]): string[] {
+  const cells = [headers, ...rows.map((row) => row.map((c) => typeof c === "number" ? fmt(c) : c))];
+  const widths = headers.map((_, i) => Math.max(...cells.map((row) => row[i].length)));
+  return cells.map((row) =>
+    "  " + row.map((c, i) => i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i])).join("  ")
+  );
+}
+
+function fmt(n: number): string {
+  return Number.isInteger(n) ? n.toLocaleString("en-US") : String(n);
+}
