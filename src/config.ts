@@ -103,7 +103,11 @@ export const CONFIG_VARS: readonly VarSpec[] = [
     default: "./inbox",
     description: "Folder source: `*.eml` files, moved to `processed/`.",
   },
-  { name: "WORKER_CONCURRENCY", default: "4", description: "Jobs run at once by this process (1–256)." },
+  {
+    name: "WORKER_CONCURRENCY",
+    default: "4",
+    description: "Jobs run at once (1–256) by classification, and again by the other stages together.",
+  },
   {
     name: "POLL_INTERVAL",
     default: "10s",

@@ -3,7 +3,7 @@
  * SIGINT stops polling and claiming and lets running jobs finish within SHUTDOWN_TIMEOUT; a second one stops
  * at once. Either way, leases make any job cut short safe: it runs again after its lease expires.
  */
-import { createSources, jobHandlers, openDatabase, type PolledSource } from "./app.ts";
+import { createSources, jobHandlers, openDatabase, type PolledSource, stagePools } from "./app.ts";
 import type { Db } from "./db/client.ts";
 import type { Config } from "./config.ts";
 import { Worker } from "./jobs/worker.ts";
@@ -32,6 +32,7 @@ export async function runDaemon(config: Config, options: DaemonOptions): Promise
   const worker = new Worker(db, await jobHandlers(config), {
     workerId,
     concurrency: config.workerConcurrency,
+    pools: stagePools(config.workerConcurrency),
     leaseMs: config.jobLeaseMs,
     pollMs: config.pollIntervalMs,
     backoffMs: config.jobBackoffMs,

@@ -3,7 +3,7 @@
  * Exit codes: 0 success, 1 runtime failure, 2 usage or configuration error.
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { createLlm, jobHandlers, openDatabase } from "./app.ts";
+import { createLlm, jobHandlers, openDatabase, stagePools } from "./app.ts";
 import { formatEvalReport } from "./classify/eval.ts";
 import { classifyFile, classifyLine, evalDir } from "./cli/classify.ts";
 import { printEffects, retryEffects } from "./cli/effects.ts";
@@ -302,6 +302,7 @@ async function ingest(config: Config, paths: string[]): Promise<number> {
     const worker = new Worker(db, await jobHandlers(config), {
       workerId: `ingest:${Deno.pid}`,
       concurrency: config.workerConcurrency,
+      pools: stagePools(config.workerConcurrency),
       leaseMs: config.jobLeaseMs,
       pollMs: config.pollIntervalMs,
       backoffMs: config.jobBackoffMs,

@@ -3,6 +3,8 @@ import type { Queryable } from "./client.ts";
 import enqueueJobSql from "../../sql/queries/jobs/enqueue_job.sql" with { type: "text" };
 import claimJobsSql from "../../sql/queries/jobs/claim_jobs.sql" with { type: "text" };
 import completeJobSql from "../../sql/queries/jobs/complete_job.sql" with { type: "text" };
+import completeJobsSql from "../../sql/queries/jobs/complete_jobs.sql" with { type: "text" };
+import releaseJobsSql from "../../sql/queries/jobs/release_jobs.sql" with { type: "text" };
 import retryJobSql from "../../sql/queries/jobs/retry_job.sql" with { type: "text" };
 import failJobSql from "../../sql/queries/jobs/fail_job.sql" with { type: "text" };
 import extendLeasesSql from "../../sql/queries/jobs/extend_leases.sql" with { type: "text" };
@@ -45,13 +47,37 @@ export async function enqueueJob(q: Queryable, p: EnqueueParams): Promise<number
   return rows[0]?.id;
 }
 
-/** Leases up to `limit` runnable jobs to `workerId` for `leaseMs`. */
+/** Leases up to `limit` runnable jobs to `workerId` for `leaseMs` (only `kinds`, or all but `exceptKinds`). */
 export async function claimJobs(
   q: Queryable,
-  p: { workerId: string; limit: number; leaseMs: number; now?: Date },
+  p: {
+    workerId: string;
+    limit: number;
+    leaseMs: number;
+    now?: Date;
+    kinds?: string[];
+    exceptKinds?: string[];
+  },
 ): Promise<ClaimedJob[]> {
-  const { rows } = await q.query<ClaimedJob>(claimJobsSql, [p.workerId, p.limit, p.leaseMs, p.now ?? null]);
+  const { rows } = await q.query<ClaimedJob>(claimJobsSql, [
+    p.workerId,
+    p.limit,
+    p.leaseMs,
+    p.now ?? null,
+    p.kinds ?? null,
+    p.exceptKinds ?? null,
+  ]);
   return rows;
+}
+
+/** Marks jobs done (those whose lease `workerId` still holds); returns the ids it completed. */
+export async function completeJobs(q: Queryable, p: { ids: number[]; workerId: string }): Promise<number[]> {
+  return (await q.query<{ id: number }>(completeJobsSql, [p.ids, p.workerId])).rows.map((r) => r.id);
+}
+
+/** Returns claimed jobs that never started to the queue. */
+export async function releaseJobs(q: Queryable, p: { ids: number[]; workerId: string }): Promise<void> {
+  await q.query(releaseJobsSql, [p.ids, p.workerId]);
 }
 
 /** Marks a job done; false when this worker no longer held its lease. */

@@ -1,17 +1,24 @@
 /**
- * The job dispatcher of one process: claims as many jobs as it has free slots (one round trip per batch),
- * runs them concurrently, renews their leases while they run, rescues jobs whose worker died, and sleeps
- * until a NOTIFY, a freed slot or the poll timer wakes it. Outcomes are written with guarded UPDATEs
+ * The job dispatcher of one process. Jobs run in pools (by default one; the daemon gives the LLM-bound
+ * `classify` stage a pool of its own so that slow model calls do not starve the other stages). Each pool keeps
+ * a small buffer of claimed jobs ahead of its free slots, so one claim round trip feeds many jobs; successful
+ * jobs are marked done in batches (one UPDATE for every job that finished since the last one). Leases of
+ * running, buffered and finishing jobs are renewed; jobs whose worker died are rescued. The loop sleeps until a
+ * NOTIFY, a finished job or the poll timer wakes it. Every outcome is written with guarded UPDATEs
  * (`WHERE state = 'running' AND locked_by = me`), so a job whose lease was lost is never completed twice.
+ *
+ * Measured with `deno task bench` (no-op jobs, 2 cores): one claim and one commit per job gave ~700 jobs/s at
+ * concurrency 1 and ~4,000 at 16; batching both is what graphile-worker's local queue does too.
  */
 import type { Db } from "../db/client.ts";
 import {
   type ClaimedJob,
   claimJobs,
-  completeJob,
+  completeJobs,
   extendLeases,
   failJob,
   nextLeaseExpiry,
+  releaseJobs,
   rescueExpiredJobs,
   retryJob,
 } from "../db/jobs.ts";
@@ -19,16 +26,41 @@ import { errorText, log } from "../log.ts";
 import { backoffMs } from "./backoff.ts";
 import { type JobHandler, type Outcome, PermanentError } from "./types.ts";
 
+/** A group of job kinds with its own number of slots. */
+export interface PoolOptions {
+  /** The kinds this pool runs; omitted: every kind no other pool names. */
+  kinds?: string[];
+  concurrency: number;
+}
+
 /** Options of {@linkcode Worker}. */
 export interface WorkerOptions {
   workerId: string;
+  /** Slots of the single default pool (ignored when `pools` is given). */
   concurrency: number;
+  pools?: PoolOptions[];
   leaseMs: number;
   /** Longest sleep without a NOTIFY: catches jobs whose run_at came due and missed notifications. */
   pollMs: number;
   /** First retry delay (default 5 s); doubles per attempt. */
   backoffMs?: number;
   random?: () => number;
+}
+
+interface Pool {
+  kinds?: string[];
+  exceptKinds?: string[];
+  concurrency: number;
+  /** Jobs claimed beyond the free slots, started as slots free up. */
+  prefetch: number;
+  running: Map<number, Promise<void>>;
+  buffer: ClaimedJob[];
+}
+
+interface Finished {
+  job: ClaimedJob;
+  jobLog: ReturnType<typeof log>;
+  ms: number;
 }
 
 const logger = log("jobs");
@@ -38,7 +70,9 @@ export class Worker {
   readonly #db: Db;
   readonly #handlers: Record<string, JobHandler>;
   readonly #options: WorkerOptions;
-  readonly #inflight = new Map<number, Promise<void>>();
+  readonly #pools: Pool[];
+  /** Jobs whose handler said done, waiting for the next batched UPDATE. */
+  #finished: Finished[] = [];
   readonly #abort = new AbortController();
   #stopping = false;
   #wake: () => void = () => {};
@@ -53,6 +87,17 @@ export class Worker {
     this.#db = db;
     this.#handlers = handlers;
     this.#options = options;
+    const pools = options.pools ?? [{ concurrency: options.concurrency }];
+    const named = pools.flatMap((p) => p.kinds ?? []);
+    this.#pools = pools.map((p) => ({
+      kinds: p.kinds,
+      exceptKinds: p.kinds ? undefined : named.length > 0 ? named : undefined,
+      concurrency: p.concurrency,
+      // A buffer as deep as the pool, at most 100: enough to keep slots busy during a claim round trip.
+      prefetch: Math.min(p.concurrency, 100),
+      running: new Map(),
+      buffer: [],
+    }));
   }
 
   /** Starts the loop in the background. */
@@ -73,12 +118,14 @@ export class Worker {
 
   /**
    * Stops claiming and waits for running jobs up to `deadlineMs`; then aborts them. Their leases make them
-   * safe: another worker takes them up after the lease expires.
+   * safe: another worker takes them up after the lease expires. Buffered jobs go back to the queue at once.
    */
   async stop(deadlineMs: number): Promise<void> {
     this.#stopping = true;
     this.#wake();
-    const all = Promise.all(this.#inflight.values());
+    await this.#loop;
+    await this.#release();
+    const all = Promise.all(this.#pools.flatMap((p) => [...p.running.values()]));
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timedOut = await Promise.race([
       all.then(() => false),
@@ -87,11 +134,11 @@ export class Worker {
     clearTimeout(timer);
     if (timedOut) {
       logger.warn("Drain deadline passed; aborting {count} running jobs (their leases will expire)", {
-        count: this.#inflight.size,
+        count: this.#runningCount(),
       });
       this.#abort.abort();
     }
-    await this.#loop;
+    await this.#flush().catch(() => {});
     await this.#unlisten?.().catch(() => {});
   }
 
@@ -113,27 +160,44 @@ export class Worker {
     }
   }
 
+  #runningCount(): number {
+    return this.#pools.reduce((n, p) => n + p.running.size, 0);
+  }
+
+  #busy(): boolean {
+    return this.#pools.some((p) => p.running.size > 0 || p.buffer.length > 0) || this.#finished.length > 0;
+  }
+
   async #run(untilIdle: boolean): Promise<void> {
     let failures = 0;
     while (!this.#stopping) {
       const wakeup = new Promise<void>((resolve) => this.#wake = resolve);
       let claimed = 0;
-      let free = 0;
+      let full = false;
       let idleClaim = false;
       try {
+        this.#startBuffered();
         await this.#maintain();
-        // Counted after maintain(): jobs may have finished while it ran.
-        free = this.#options.concurrency - this.#inflight.size;
-        idleClaim = this.#inflight.size === 0;
-        if (free > 0) {
+        await this.#flush();
+        // Decided after the awaits: jobs may have finished meanwhile.
+        idleClaim = !this.#busy();
+        for (const pool of this.#pools) {
+          const free = pool.concurrency - pool.running.size;
+          // Refill when the buffer cannot cover the free slots and half the prefetch.
+          const want = free + pool.prefetch - pool.buffer.length;
+          if (pool.buffer.length > free + pool.prefetch / 2 || want <= 0) continue;
           const jobs = await claimJobs(this.#db, {
             workerId: this.#options.workerId,
-            limit: free,
+            limit: want,
             leaseMs: this.#options.leaseMs,
+            kinds: pool.kinds,
+            exceptKinds: pool.exceptKinds,
           });
-          claimed = jobs.length;
-          for (const job of jobs) this.#start(job);
+          pool.buffer.push(...jobs);
+          claimed += jobs.length;
+          if (jobs.length === want) full = true;
         }
+        this.#startBuffered();
         failures = 0;
       } catch (error) {
         // The database is down or restarting: keep the jobs we have, and try again with a growing pause.
@@ -147,19 +211,35 @@ export class Worker {
         await sleep(pause, wakeup);
         continue;
       }
-      if (claimed > 0 && claimed === free) continue; // maybe more waiting
+      if (full) continue; // maybe more waiting
       // Idle only when a claim that began with nothing running found nothing: a job still running during the
       // claim may commit new jobs after the claim's snapshot.
-      if (untilIdle && idleClaim && claimed === 0 && this.#inflight.size === 0) {
+      if (untilIdle && idleClaim && claimed === 0 && !this.#busy()) {
         // Jobs still leased to another worker (one that died, say) are part of "what is there": wait for the
         // earliest lease to expire, rescue it, go on. Retries scheduled for later are not waited for.
         const leaseMs = await nextLeaseExpiry(this.#db).catch(() => null);
         if (leaseMs === null) return;
-        await sleep(Math.max(50, Math.min(leaseMs + 50, this.#options.leaseMs + 50)));
-        this.#lastRescue = 0;
+        // Live workers finish their jobs long before their leases end: look again soon.
+        await sleep(Math.max(50, Math.min(leaseMs + 50, 250)));
+        if (leaseMs < 250) this.#lastRescue = 0;
         continue;
       }
+      if (claimed > 0 || this.#finished.length > 0) continue;
       await sleep(this.#options.pollMs, wakeup);
+    }
+  }
+
+  /** Starts buffered jobs in every pool's free slots. */
+  #startBuffered(): void {
+    for (const pool of this.#pools) {
+      while (pool.running.size < pool.concurrency && pool.buffer.length > 0) {
+        const job = pool.buffer.shift()!;
+        const run = this.#execute(job).finally(() => {
+          pool.running.delete(job.id);
+          this.#wake();
+        });
+        pool.running.set(job.id, run);
+      }
     }
   }
 
@@ -167,13 +247,13 @@ export class Worker {
   async #maintain(): Promise<void> {
     const now = Date.now();
     const { leaseMs } = this.#options;
-    if (this.#inflight.size > 0 && now - this.#lastHeartbeat > leaseMs / 3) {
+    const ids = [
+      ...this.#pools.flatMap((p) => [...p.running.keys(), ...p.buffer.map((j) => j.id)]),
+      ...this.#finished.map((f) => f.job.id),
+    ];
+    if (ids.length > 0 && now - this.#lastHeartbeat > leaseMs / 3) {
       this.#lastHeartbeat = now;
-      await extendLeases(this.#db, {
-        workerId: this.#options.workerId,
-        ids: [...this.#inflight.keys()],
-        leaseMs,
-      });
+      await extendLeases(this.#db, { workerId: this.#options.workerId, ids, leaseMs });
     }
     if (now - this.#lastRescue > Math.min(leaseMs / 2, 30_000)) {
       this.#lastRescue = now;
@@ -183,12 +263,40 @@ export class Worker {
     }
   }
 
-  #start(job: ClaimedJob): void {
-    const run = this.#execute(job).finally(() => {
-      this.#inflight.delete(job.id);
-      this.#wake();
-    });
-    this.#inflight.set(job.id, run);
+  /** Marks every job finished since the last call done, in one statement. */
+  async #flush(): Promise<void> {
+    if (this.#finished.length === 0) return;
+    const batch = this.#finished;
+    this.#finished = [];
+    let done: Set<number>;
+    try {
+      done = new Set(
+        await completeJobs(this.#db, { ids: batch.map((f) => f.job.id), workerId: this.#options.workerId }),
+      );
+    } catch (error) {
+      this.#finished.push(...batch); // try again next time; the leases are still renewed meanwhile
+      throw error;
+    }
+    for (const f of batch) {
+      if (done.has(f.job.id)) {
+        this.counts.done++;
+        f.jobLog.debug("Job done in {ms} ms", { ms: f.ms });
+      } else {
+        this.#count("lost", f.jobLog, f.job);
+      }
+    }
+  }
+
+  /** Returns buffered jobs (never started) to the queue. */
+  async #release(): Promise<void> {
+    const ids = this.#pools.flatMap((p) => p.buffer.splice(0).map((j) => j.id));
+    if (ids.length === 0) return;
+    await releaseJobs(this.#db, { ids, workerId: this.#options.workerId }).catch((error) =>
+      logger.warn("Cannot release {count} buffered jobs; their leases will expire: {error}", {
+        count: ids.length,
+        error: errorText(error),
+      })
+    );
   }
 
   async #execute(job: ClaimedJob): Promise<void> {
@@ -209,19 +317,19 @@ export class Worker {
       }
     }
     const ms = Math.round(performance.now() - started);
-    await this.#record(job, outcome, jobLog, ms);
+    if (outcome.type === "done") {
+      this.#finished.push({ job, jobLog, ms });
+      return;
+    }
+    await this.#record(job, outcome, jobLog);
   }
 
-  async #record(job: ClaimedJob, outcome: Outcome, jobLog: typeof logger, ms: number): Promise<void> {
+  async #record(job: ClaimedJob, outcome: Exclude<Outcome, { type: "done" }>, jobLog: typeof logger) {
     const workerId = this.#options.workerId;
     // The outcome must reach the database; if it is briefly down, try a few times before leaving it to the lease.
     for (let attempt = 1;; attempt++) {
       try {
-        if (outcome.type === "done") {
-          const ok = await completeJob(this.#db, { id: job.id, workerId });
-          this.#count(ok ? "done" : "lost", jobLog, job);
-          if (ok) jobLog.debug("Job done in {ms} ms", { ms });
-        } else if (outcome.type === "fail") {
+        if (outcome.type === "fail") {
           const ok = await failJob(this.#db, { id: job.id, workerId, error: outcome.reason });
           this.#count(ok ? "failed" : "lost", jobLog, job);
           if (ok) jobLog.error("Job failed for good: {reason}", { reason: outcome.reason });
