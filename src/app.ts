@@ -123,7 +123,7 @@ export function createLlm(config: Config): LlmClassifier | undefined {
  * reached 60% of the LLM bound at 32 slots, the classify jobs holding most of them.
  */
 export function stagePools(concurrency: number): PoolOptions[] {
-  return [{ kinds: [CLASSIFY_JOB], concurrency }, { concurrency }];
+  return [{ kinds: [CLASSIFY_JOB], concurrency, prefetch: concurrency }, { concurrency }];
 }
 
 /** Every job kind this version runs, each stage enqueueing the next in its own transaction. */

@@ -93,7 +93,9 @@ export function connectPostgres(url: string, options: PostgresOptions = {}): Db 
     text: string,
     params?: readonly unknown[],
   ) => {
-    const res = await q.unsafe(text, (params ?? []) as postgres.ParameterOrJSON<never>[]);
+    // Named prepared statements: the texts are a fixed set (sql/queries), so each is parsed and planned once
+    // per connection instead of on every call.
+    const res = await q.unsafe(text, (params ?? []) as postgres.ParameterOrJSON<never>[], { prepare: true });
     return { rows: [...res] as Row[], count: res.count };
   };
   return {

@@ -31,6 +31,12 @@ export interface PoolOptions {
   /** The kinds this pool runs; omitted: every kind no other pool names. */
   kinds?: string[];
   concurrency: number;
+  /**
+   * Jobs claimed ahead of the free slots (default 100). Deep for short jobs: one claim feeds many (measured:
+   * claim+complete of no-op jobs at 16 slots went from ~9,000/s with 32 ahead to ~18,800/s with 100). Shallow
+   * for slow jobs, so that another instance finds work instead of waiting for this one's buffer.
+   */
+  prefetch?: number;
 }
 
 /** Options of {@linkcode Worker}. */
@@ -93,8 +99,7 @@ export class Worker {
       kinds: p.kinds,
       exceptKinds: p.kinds ? undefined : named.length > 0 ? named : undefined,
       concurrency: p.concurrency,
-      // A buffer as deep as the pool, at most 100: enough to keep slots busy during a claim round trip.
-      prefetch: Math.min(p.concurrency, 100),
+      prefetch: p.prefetch ?? 100,
       running: new Map(),
       buffer: [],
     }));
