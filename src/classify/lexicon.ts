@@ -31,6 +31,12 @@ export const LEXICON: Record<Signal, Record<number, string[]>> = {
       "can your ~ product|app|tool|software|platform|system",
       "does your ~ product|app|tool|software|platform", "does it support|handle|allow|integrate|work",
       "can it handle|do|support", "can i|we use it",
+      // Paraphrases of price, documentation and capability questions, by meaning rather than keyword.
+      "ballpark", "uptime", "formal offer|quote", "pen test|pentest|penetration test", "trust centre|center",
+      "vendor|security questionnaire", "infosec", "without ~ connection|internet|signal|wifi",
+      "no signal|connection|internet", "does the ~ product|app|tool|software|platform|system",
+      "can we|i pay", "montant", "diferencia*", "unterschied*", "schnittstelle*", "user guide|manual",
+      "how to use", "mode d emploi", "handbuch", "anleitung", "manual de usuario",
     ],
     2: [
       "discount*", "rabatt*", "remise", "descuento*", "volume", "limit|limits", "storage", "file size",
@@ -50,10 +56,16 @@ export const LEXICON: Record<Signal, Record<number, string[]>> = {
       "video", "permissions", "roles", "guests", "in scope", "able to", "allow*", "permet*", "se puede",
       "puede", "kann man", "evaluat*", "handle", "support for", "what does ~ do", "what s included",
       "trial terms", "credit card", "what happens", "stop paying", "on premise|premises", "cloud", "paypal",
+      "how many|big|long|often|fast", "roughly|approximately|approximate|ungefahr|environ|aproximad*",
+      "budget*", "excel|csv|xlsx", "format|formats", "take ~ with us", "data out", "purchase order",
+      "procurement", "payment terms", "migrat*", "move|moving ~ across", "do you help", "est ce qu",
+      "app for", "iphone|android|ios", "cheaper", "per year|annum", "reseller*|partner program*|programme",
+      "what s your|the", "que diferencia", "offre|offres|ofertas", "upload ~ size",
     ],
     1: [
       "plan", "payment", "question|questions", "wondering", "curious", "tell me", "let me know", "send me",
       "send us", "could you send", "share", "what", "which", "whether", "si", "ob",
+      "extra", "licence|licences|license|licenses|lizenz*|licencia*", "can we|i",
     ],
   },
   create_account: {
@@ -79,6 +91,14 @@ export const LEXICON: Record<Signal, Record<number, string[]>> = {
       "start from scratch", "restart", "rejoin", "inscribirme", "suscribirme", "abonnieren", "m abonner",
       "konto|konten ~ anlegen|eroffnen|erstellen|einrichten", "lege|legen ~ ~ konto|konten|zugang|zugange",
       "creer ~ espace|compte|workspace", "espace de travail", "nouveau compte", "nueva cuenta", "neues konto",
+      // Paraphrases of joining, trying and buying, with the commonest misspellings of "account".
+      "get|got ~ registered", "enrol*|enroll*", "for a spin", "test drive", "try ~ before|out", "ausprobieren", "essayer",
+      "add them|him|her", "add ~ to ~ team|workspace|account|subscription", "waitlist|waiting list|wait list",
+      "on the list", "get ~ going", "up and running", "start again|over|afresh", "spin up",
+      "like|want|wish|ready|need ~ buy|purchase|order|subscribe|kaufen|bestellen|souscrire|acheter|comprar|contratar",
+      "souscri*", "kaufen|bestellen|erwerben", "dar ~ acceso", "crear* ~ usuario*|cuenta*",
+      "ajouter ~ collegue|collegues|collaborat*|utilisateur*|membre*|personne*", "move us|me to|onto",
+      "make ~ acount|acct|accout|acounts", "acount|accout", "onto yours", "switching over|across",
     ],
     2: [
       "trial|trials", "try it|out", "try ~ properly", "test it", "essai", "tester", "prueba", "testen",
@@ -86,6 +106,8 @@ export const LEXICON: Record<Signal, Record<number, string[]>> = {
       "new hire|hires|starter|starters|colleague|colleagues", "an account", "paid", "come back", "order form", "get ~ workspace|account", "eroffnen",
       "konten|zugange", "comment proceder|faire", "comment on fait", "how do we proceed", "como hago|empiezo",
       "wie gehen wir vor",
+      "sandbox", "outgrown", "hired", "card details", "marche a suivre", "comment on commence", "wie geht das",
+      "notre espace", "como empiezo|empezamos",
     ],
     1: [
       "account|accounts", "workspace", "team plan", "compte|cuenta|konto",
@@ -96,16 +118,19 @@ export const LEXICON: Record<Signal, Record<number, string[]>> = {
       "call me|us", "call back", "callback", "give me a call", "give ~ a call", "phone me", "ring me",
       "on a call", "a call", "quick call", "phone call", "phone number", "talk to|with", "speak to|with",
       "someone", "somebody", "a person", "a human", "human being", "real person", "not a bot",
-      "account manager", "a manager", "with a manager", "meeting with", "book ~ demo", "a demo",
+      "account manager", "to a manager", "with a manager", "meeting with", "book ~ demo", "a demo",
       "schedule ~ call|demo|meeting", "demo with", "contact me", "contact us directly",
       "get in touch with me", "reach me", "rappeler", "me rappeler", "appeler", "m appeler", "telephone",
       "quelqu un", "rendez vous", "llamar", "llamen", "me pueden llamar", "hablar con", "alguien",
       "rufen sie mich", "ruckruf*", "zuruckrufen", "anrufen", "ansprechpartner", "jemand", "reunion",
       "agendar", "hablar", "gesprach", "termin", "besprechen", "melden sie sich", "appel|appelez", "joindre",
       "discuter", "parler", "un responsable", "a responsible|supervisor", "zoom|teams|meet call", "hop on",
+      "chat with|to", "video call|chat", "conversation with", "rep|reps|representative", "anyone ~ there",
+      "ring me|us", "by phone|telephone", "par telephone", "por telefono", "telefonisch", "conseiller",
     ],
     2: [
       "who do i speak to", "pick up", "look into|at", "sort ~ out", "escalat*", "revisar*",
+      "discuss", "take ~ look", "regarder", "anschauen", "someone to look",
     ],
     1: [],
     "-3": [
@@ -132,6 +157,13 @@ export const LEXICON: Record<Signal, Record<number, string[]>> = {
       "korrigieren", "debite|debitee", "deux fois", "twice", "overcharg*", "unauthori*", "fraud*", "panne", "funktioniert ~ nicht", "restore",
       "en panne", "account deleted|closed|removed", "under gdpr|rgpd|dsgvo", "deleted", "crashes",
       "inadmissible", "billed for", "correct this|it",
+      // Problems told without the usual words: money taken, things gone, slow, blank, no longer working.
+      "money back", "difference back", "reimburs*", "taken ~ money|payment", "took ~ money|payment",
+      "still being billed|charged", "end ~ subscription|contract|plan", "terminate*", "beenden",
+      "closed ~ subscription", "not ~ reply|replies|response|answer", "single reply", "blank|white ~ page|screen",
+      "vanish*", "disparu*", "desaparec*", "verschwunden", "erase*", "regain", "get back into",
+      "no consigo", "no me deja", "n arrive pas", "kann mich nicht", "used to work",
+      "by accident|mistake", "accidentally", "de baja", "dar ~ baja", "declined", "freeze ~ billing", "amend",
     ],
     2: [
       "urgent*", "asap", "dringend", "urgente", "ticket", "wrong", "incorrect", "corrected", "fix|fixed",
@@ -140,6 +172,10 @@ export const LEXICON: Record<Signal, Record<number, string[]>> = {
       "preleve|prelevement", "facture|factura|rechnung", "invoice|invoices", "billing", "rid of", "hilfe", "prufen|uberprufen", "bloque*|bloquead*|gesperrt|blocked",
       "ayuda", "aide", "keeps", "again", "frustrat*", "unacceptable", "inacceptable", "inaceptable",
       "inakzeptabel",
+      "no longer", "slow*", "sluggish", "hangs|hanging|stuck|frozen|freezes", "cache", "any more|anymore", "going on",
+      "since ~ morning|yesterday|update|monday|tuesday|wednesday|thursday|friday|weekend",
+      "depuis hier|ce matin", "desde ayer|esta manana", "seit gestern|heute", "anpassen", "left the company",
+      "something ~ off", "iniciar sesion", "logged ~ out", "synchro*|sincroniz*|synchronis*",
     ],
     1: [
       "help", "support", "still",
@@ -164,15 +200,21 @@ export const LEXICON: Record<Signal, Record<number, string[]>> = {
       "press release", "link exchange", "webinar*", "quote from ~ founder|founders|ceo|cofounder", "a book", "interview", "podcast", "register here", "join our", "save your seat", "rsvp",
       "we can build|develop|design|deliver", "fixed price", "affordable", "packages", "your website",
       "rank higher", "mistake",
+      // Pitches and off-topic requests, by their usual phrasing.
+      "first page of", "my team could|can", "want me to", "portfolio*", "fraction of", "extend your team",
+      "swap links", "paid review|post", "your budget", "readers", "sus ventas", "your sales", "vos ventes",
+      "sin compromiso", "no obligation", "sans engagement", "unverbindlich", "le interesa",
+      "seriez vous interesse*", "lucrative", "opportunity", "your capital", "for my study|research|thesis",
+      "master s|phd student", "levee de fonds", "fundraising", "software house", "engineers",
     ],
-    2: [],
+    2: ["blog", "agency|agencia|agence|agentur", "research*", "proposal"],
     1: [],
   },
   courtesy: {
     2: [
       "thank*", "merci", "gracias", "danke", "got it", "will share", "share this with", "come back to you",
       "get back to you", "transmets", "great session", "lovely", "just wanted to say", "no question",
-      "well done", "kudos", "test", "testing",
+      "well done", "kudos", "test", "testing", "cheers", "all working|sorted|good|set",
     ],
   },
 };

@@ -43,6 +43,7 @@ const ENTRIES: Entry[] = Object.entries(LEXICON).flatMap(([signal, byWeight]) =>
 
 /** Subject lines are often pre-filled by a web form or left from an older thread: they count for half. */
 const SUBJECT_WEIGHT = 0.5;
+const REPLY_SUBJECT_WEIGHT = 0.25;
 /** The least evidence for an intent: one strong hint (weight 2). */
 const MIN_SCORE = 2;
 /** Evidence an intent has to beat before "unknown" gives way; courtesy counts for half of its weight. */
@@ -65,9 +66,15 @@ export function classifyOffline(input: OfflineInput): OfflineResult {
   };
   const evidence: string[] = [];
   const body = tokenize(dropInjection(input.text.slice(0, MAX_TEXT)));
-  const subject = tokenize(stripReplyPrefixes(input.subject ?? "").slice(0, 500));
+  const rawSubject = input.subject ?? "";
+  const strippedSubject = stripReplyPrefixes(rawSubject);
+  // A reply's subject was written by whoever started the thread, often about something else: quarter weight.
+  const subjectWeight = strippedSubject.length < rawSubject.trim().length
+    ? REPLY_SUBJECT_WEIGHT
+    : SUBJECT_WEIGHT;
+  const subject = tokenize(strippedSubject.slice(0, 500));
   score(body, 1, "", signals, evidence);
-  score(subject, SUBJECT_WEIGHT, "subject:", signals, evidence);
+  score(subject, subjectWeight, "subject:", signals, evidence);
 
   const human = signals.human_explicit + signals.human_problem;
   const candidates: [Intent, number][] = [

@@ -114,6 +114,7 @@ const NEGATORS = new Set([
   "wont",
   "without",
   "before",
+  "already",
   "nor",
   "pas",
   "jamais",
