@@ -71,6 +71,32 @@ interface Finished {
 
 const logger = log("jobs");
 
+/**
+ * Finished jobs are marked done together: when 64 have gathered, when nothing else runs, or 5 ms after the
+ * first one finished (graphile-worker's completeJobBatchDelay does the same), so that even one slot makes
+ * one UPDATE per batch instead of per job.
+ */
+const FLUSH_BATCH = 64;
+const FLUSH_DELAY_MS = 5;
+
+/**
+ * The dispatcher's own queries take milliseconds. A query on a connection that postgres.js lost mid-write
+ * can stay unsettled (see src/db/client.ts); without a limit the whole loop waited on it for good (seen after
+ * pg_terminate_backend). Past this, the loop gives up on that query and tries again.
+ */
+const LOOP_QUERY_TIMEOUT_MS = 15_000;
+
+function limited<T>(what: string, promise: Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) =>
+    timer = setTimeout(
+      () => reject(new Error(`${what}: no answer from the database in ${LOOP_QUERY_TIMEOUT_MS} ms`)),
+      LOOP_QUERY_TIMEOUT_MS,
+    )
+  );
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 /** Runs jobs of the kinds in `handlers` until stopped. */
 export class Worker {
   readonly #db: Db;
@@ -79,6 +105,7 @@ export class Worker {
   readonly #pools: Pool[];
   /** Jobs whose handler said done, waiting for the next batched UPDATE. */
   #finished: Finished[] = [];
+  #finishedSince = 0;
   readonly #abort = new AbortController();
   #stopping = false;
   #wake: () => void = () => {};
@@ -182,8 +209,8 @@ export class Worker {
       let idleClaim = false;
       try {
         this.#startBuffered();
-        await this.#maintain();
-        await this.#flush();
+        await limited("lease maintenance", this.#maintain());
+        if (this.#flushDue()) await limited("completing jobs", this.#flush());
         // Decided after the awaits: jobs may have finished meanwhile.
         idleClaim = !this.#busy();
         for (const pool of this.#pools) {
@@ -191,13 +218,16 @@ export class Worker {
           // Refill when the buffer cannot cover the free slots and half the prefetch.
           const want = free + pool.prefetch - pool.buffer.length;
           if (pool.buffer.length > free + pool.prefetch / 2 || want <= 0) continue;
-          const jobs = await claimJobs(this.#db, {
-            workerId: this.#options.workerId,
-            limit: want,
-            leaseMs: this.#options.leaseMs,
-            kinds: pool.kinds,
-            exceptKinds: pool.exceptKinds,
-          });
+          const jobs = await limited(
+            "claiming jobs",
+            claimJobs(this.#db, {
+              workerId: this.#options.workerId,
+              limit: want,
+              leaseMs: this.#options.leaseMs,
+              kinds: pool.kinds,
+              exceptKinds: pool.exceptKinds,
+            }),
+          );
           pool.buffer.push(...jobs);
           claimed += jobs.length;
           if (jobs.length === want) full = true;
@@ -222,15 +252,15 @@ export class Worker {
       if (untilIdle && idleClaim && claimed === 0 && !this.#busy()) {
         // Jobs still leased to another worker (one that died, say) are part of "what is there": wait for the
         // earliest lease to expire, rescue it, go on. Retries scheduled for later are not waited for.
-        const leaseMs = await nextLeaseExpiry(this.#db).catch(() => null);
+        const leaseMs = await limited("lease expiry", nextLeaseExpiry(this.#db)).catch(() => null);
         if (leaseMs === null) return;
         // Live workers finish their jobs long before their leases end: look again soon.
         await sleep(Math.max(50, Math.min(leaseMs + 50, 250)));
         if (leaseMs < 250) this.#lastRescue = 0;
         continue;
       }
-      if (claimed > 0 || this.#finished.length > 0) continue;
-      await sleep(this.#options.pollMs, wakeup);
+      if (claimed > 0) continue;
+      await sleep(this.#finished.length > 0 ? FLUSH_DELAY_MS : this.#options.pollMs, wakeup);
     }
   }
 
@@ -266,6 +296,13 @@ export class Worker {
         logger.warn("Job {jobId} lease expired; now {state}", { jobId: job.id, state: job.state });
       }
     }
+  }
+
+  #flushDue(): boolean {
+    const n = this.#finished.length;
+    if (n === 0) return false;
+    return n >= FLUSH_BATCH || this.#runningCount() === 0 ||
+      performance.now() - this.#finishedSince >= FLUSH_DELAY_MS;
   }
 
   /** Marks every job finished since the last call done, in one statement. */
@@ -323,6 +360,7 @@ export class Worker {
     }
     const ms = Math.round(performance.now() - started);
     if (outcome.type === "done") {
+      if (this.#finished.length === 0) this.#finishedSince = performance.now();
       this.#finished.push({ job, jobLog, ms });
       return;
     }
