@@ -195,3 +195,17 @@ Deno.test("drain waits for a job leased to a dead worker, then runs it", async (
     last_error: "lease expired: worker dead stopped without finishing the job",
   });
 });
+
+Deno.test("a job stuck past maxJobMs is abandoned and runs again once its lease expires", async () => {
+  await using t = await testDb();
+  const id = (await enqueueJob(t.db, { kind: "k", maxAttempts: 3 }))!;
+  let calls = 0;
+  const worker = new Worker(t.db, {
+    // The first run never settles, like a query on a connection lost mid-write.
+    k: () => ++calls === 1 ? new Promise<void>(() => {}) : Promise.resolve(),
+  }, { workerId: "w", concurrency: 1, leaseMs: 1000, pollMs: 100, maxJobMs: 300 });
+  await worker.drain();
+  assert.equal(calls, 2);
+  assert.equal((await state(t.db, id)).state, "done");
+  assert.equal((await state(t.db, id)).attempts, 2);
+});

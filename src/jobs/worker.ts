@@ -50,6 +50,12 @@ export interface WorkerOptions {
   pollMs: number;
   /** First retry delay (default 5 s); doubles per attempt. */
   backoffMs?: number;
+  /**
+   * A job running longer than this (default 10 min) is abandoned: its slot is freed and its lease no longer
+   * renewed, so it runs again elsewhere once the lease expires. It guards against a handler stuck on a query
+   * that never settles; every stage takes seconds at most (LLM and webhook requests have their own timeouts).
+   */
+  maxJobMs?: number;
   random?: () => number;
 }
 
@@ -59,7 +65,7 @@ interface Pool {
   concurrency: number;
   /** Jobs claimed beyond the free slots, started as slots free up. */
   prefetch: number;
-  running: Map<number, Promise<void>>;
+  running: Map<number, { done: Promise<void>; startedAt: number; job: ClaimedJob }>;
   buffer: ClaimedJob[];
 }
 
@@ -157,7 +163,7 @@ export class Worker {
     this.#wake();
     await this.#loop;
     await this.#release();
-    const all = Promise.all(this.#pools.flatMap((p) => [...p.running.values()]));
+    const all = Promise.all(this.#pools.flatMap((p) => [...p.running.values()].map((r) => r.done)));
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timedOut = await Promise.race([
       all.then(() => false),
@@ -269,11 +275,12 @@ export class Worker {
     for (const pool of this.#pools) {
       while (pool.running.size < pool.concurrency && pool.buffer.length > 0) {
         const job = pool.buffer.shift()!;
-        const run = this.#execute(job).finally(() => {
-          pool.running.delete(job.id);
+        const entry = { done: Promise.resolve(), startedAt: Date.now(), job };
+        entry.done = this.#execute(job).finally(() => {
+          if (pool.running.get(job.id) === entry) pool.running.delete(job.id);
           this.#wake();
         });
-        pool.running.set(job.id, run);
+        pool.running.set(job.id, entry);
       }
     }
   }
@@ -282,6 +289,21 @@ export class Worker {
   async #maintain(): Promise<void> {
     const now = Date.now();
     const { leaseMs } = this.#options;
+    const maxJobMs = this.#options.maxJobMs ?? 600_000;
+    for (const pool of this.#pools) {
+      for (const [id, r] of pool.running) {
+        if (now - r.startedAt <= maxJobMs) continue;
+        pool.running.delete(id);
+        logger.error(
+          "Job {jobId} ({kind}) ran over {maxJobMs} ms; abandoned, it runs again when its lease expires",
+          {
+            jobId: id,
+            kind: r.job.kind,
+            maxJobMs,
+          },
+        );
+      }
+    }
     const ids = [
       ...this.#pools.flatMap((p) => [...p.running.keys(), ...p.buffer.map((j) => j.id)]),
       ...this.#finished.map((f) => f.job.id),
