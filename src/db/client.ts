@@ -86,7 +86,9 @@ export function connectPostgres(url: string, options: PostgresOptions = {}): Db 
     },
     // A pooled connection idle for a minute is closed; a restarted server is found on the next query.
     idle_timeout: 60,
-    connect_timeout: 10,
+    // Short: a connection postgres.js broke when the server cut it (see guardPostgresJsWrite) fails each
+    // reconnect by this timeout; on a local or LAN server 3 s is plenty for a healthy connect.
+    connect_timeout: 3,
   });
   const run = async <Row>(
     q: postgres.Sql | postgres.TransactionSql,
