@@ -5,6 +5,7 @@
 import type { Db } from "./db/client.ts";
 import jobGaugesSql from "../sql/queries/status/job_gauges.sql" with { type: "text" };
 import { type Gauge, renderMetrics } from "./metrics.ts";
+import { withTimeout } from "./timeout.ts";
 
 /** What the health check knows of the sources. */
 export interface SourceHealth {
@@ -53,11 +54,7 @@ async function healthProblems(
 ): Promise<string[]> {
   const problems: string[] = [];
   try {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([
-      deps.db.query("SELECT 1"),
-      new Promise((_, reject) => timer = setTimeout(() => reject(new Error("no answer within 3 s")), 3000)),
-    ]).finally(() => clearTimeout(timer));
+    await withTimeout(deps.db.query("SELECT 1"), 3000, "no answer within 3 s");
   } catch (error) {
     problems.push(`database: ${error instanceof Error ? error.message : String(error)}`);
   }

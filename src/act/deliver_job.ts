@@ -49,7 +49,9 @@ export function deliverJobHandler(options: DeliverOptions): JobHandler {
         }, p.body);
       } else {
         const wait = await reserveSendSlot(db, 1000 / options.sendRatePerSecond);
-        if (wait > MAX_SLOT_WAIT_MS) {
+        // A reschedule costs an attempt: on the last one, wait here instead, or the job would fail for good
+        // with its effect left pending and no reason recorded.
+        if (wait > MAX_SLOT_WAIT_MS && job.attempts < job.max_attempts) {
           return { type: "retry", reason: "send rate limit (SEND_RATE)", delayMs: wait };
         }
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));

@@ -4,6 +4,7 @@
  * `Idempotency-Key` so a receiver can drop the duplicate that a retry after a lost response sends.
  */
 import { encodeHex } from "../mail/hex.ts";
+import { retryAfterMs } from "../retry_after.ts";
 import { DeliveryError, type WebhookSender } from "./transport.ts";
 
 /** Options of {@linkcode httpWebhookSender}. */
@@ -129,14 +130,7 @@ function constantTimeEqual(a: string, b: string): boolean {
   return diff === 0;
 }
 
-/** Retry-After as delay-seconds or an HTTP date (RFC 9110 §10.2.3); undefined when absent or unreadable. */
-export function retryAfterMs(value: string | null, now = Date.now()): number | undefined {
-  if (!value) return undefined;
-  const v = value.trim();
-  if (/^\d+$/.test(v)) return Number(v) * 1000;
-  const at = Date.parse(v);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
-}
+export { retryAfterMs } from "../retry_after.ts";
 
 /** The configuration variable of a target: "escalation" → ESCALATION_WEBHOOK_URL. */
 function variableFor(name: string): string {

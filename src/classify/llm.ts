@@ -7,6 +7,7 @@
  */
 import OpenAI from "openai";
 import { encodeHex } from "../mail/hex.ts";
+import { retryAfterMs } from "../retry_after.ts";
 import { decodeIntentFlags, type Intent, isIntent } from "./intents.ts";
 
 /** Settings of {@linkcode LlmClassifier}. */
@@ -187,7 +188,7 @@ export function readIntent(content: string): Intent | { problem: string } {
 
 function translate(error: unknown): Error {
   if (error instanceof OpenAI.RateLimitError) {
-    return new LlmRateLimited(retryAfterMs(error.headers), `LLM rate limited (429): ${error.message}`);
+    return new LlmRateLimited(retryAfter(error.headers), `LLM rate limited (429): ${error.message}`);
   }
   if (error instanceof OpenAI.APIConnectionTimeoutError) {
     return new LlmUnavailable("LLM request timed out", { cause: error });
@@ -205,15 +206,11 @@ function translate(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
 }
 
-/** Retry-After in seconds or as an HTTP date. */
-export function retryAfterMs(headers: Headers | undefined, now = Date.now()): number | undefined {
-  const value = headers?.get("retry-after-ms") ?? undefined;
-  if (value && /^\d+$/.test(value)) return Number(value);
-  const after = headers?.get("retry-after");
-  if (!after) return undefined;
-  if (/^\d+(\.\d+)?$/.test(after.trim())) return Math.round(Number(after) * 1000);
-  const date = Date.parse(after);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+/** How long a 429 asks us to wait: OpenAI's `retry-after-ms`, else the standard `Retry-After`. */
+function retryAfter(headers: Headers | undefined): number | undefined {
+  const ms = headers?.get("retry-after-ms");
+  if (ms && /^\d+$/.test(ms)) return Number(ms);
+  return retryAfterMs(headers?.get("retry-after"));
 }
 
 async function nonceOf(input: { subject?: string; text: string }): Promise<string> {

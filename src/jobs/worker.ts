@@ -23,6 +23,7 @@ import {
   retryJob,
 } from "../db/jobs.ts";
 import { errorText, log } from "../log.ts";
+import { withTimeout } from "../timeout.ts";
 import { backoffMs } from "./backoff.ts";
 import { type JobHandler, type Outcome, PermanentError } from "./types.ts";
 
@@ -93,14 +94,11 @@ const FLUSH_DELAY_MS = 5;
 const LOOP_QUERY_TIMEOUT_MS = 15_000;
 
 function limited<T>(what: string, promise: Promise<T>): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) =>
-    timer = setTimeout(
-      () => reject(new Error(`${what}: no answer from the database in ${LOOP_QUERY_TIMEOUT_MS} ms`)),
-      LOOP_QUERY_TIMEOUT_MS,
-    )
+  return withTimeout(
+    promise,
+    LOOP_QUERY_TIMEOUT_MS,
+    `${what}: no answer from the database in ${LOOP_QUERY_TIMEOUT_MS} ms`,
   );
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** Runs jobs of the kinds in `handlers` until stopped. */
