@@ -1,11 +1,13 @@
 /**
  * Job queue: enqueue and claim+complete throughput of no-op jobs, our Worker against graphile-worker on the
  * same PostgreSQL, each point in fresh schemas. graphile-worker runs in its fastest setting (prepared
- * statements, the local queue that claims in batches, batched completion), as in its own perfTest config.
+ * statements, the local queue that claims in batches, batched completion), as in its own perfTest config; our
+ * Worker claims ahead as deep as graphile-worker's local queue (`prefetch` = `localQueue.size`), so both fetch
+ * the same number of jobs per round trip.
  */
 import { Logger, makeWorkerUtils, run as runGraphile } from "graphile-worker";
 import { connectPostgres, type Db } from "../src/db/client.ts";
-import { claimJobs, enqueueJob } from "../src/db/jobs.ts";
+import { claimJobs, completeJobs, enqueueJob } from "../src/db/jobs.ts";
 import { migrate } from "../src/db/migrate.ts";
 import { Worker } from "../src/jobs/worker.ts";
 import type { Schemas } from "./schemas.ts";
@@ -86,6 +88,7 @@ async function oursPoint(o: QueueOptions, concurrency: number, jobs: number) {
     const worker = new Worker(db, { noop: () => Promise.resolve() }, {
       workerId: `bench-${concurrency}`,
       concurrency,
+      pools: [{ concurrency, prefetch: o.localQueueSize }],
       leaseMs: 60_000,
       pollMs: 1_000,
     });
@@ -97,14 +100,9 @@ async function oursPoint(o: QueueOptions, concurrency: number, jobs: number) {
   }
 }
 
-// Bench-only: what a complete_jobs.sql could look like (src/ has one UPDATE per job).
-const COMPLETE_MANY =
-  `UPDATE jobs SET state = 'done', locked_by = NULL, locked_until = NULL, finished_at = now(),
-  updated_at = now() WHERE id = ANY($1::bigint[]) AND state = 'running' AND locked_by = $2`;
-
 /**
- * Our table and claim_jobs.sql without the Worker: `concurrency` loops each claim 100 jobs, run them and
- * complete them in one statement. The gap to {@linkcode oursPoint} is what batching would win.
+ * Our table and SQL without the Worker: `concurrency` loops each claim 100 jobs (claim_jobs.sql), run them
+ * and complete them in one statement (complete_jobs.sql). The gap to {@linkcode oursPoint} is the Worker's.
  */
 async function batchedPoint(o: QueueOptions, concurrency: number, jobs: number): Promise<number> {
   const schema = await o.schemas.create(`b${concurrency}`);
@@ -122,8 +120,8 @@ async function batchedPoint(o: QueueOptions, concurrency: number, jobs: number):
           const batch = await claimJobs(db, { workerId: `b${w}`, limit: 100, leaseMs: 60_000 });
           if (batch.length === 0) return;
           await Promise.all(batch.map(() => Promise.resolve()));
-          const { count } = await db.query(COMPLETE_MANY, [batch.map((j) => j.id), `b${w}`]);
-          done += count;
+          const completed = await completeJobs(db, { ids: batch.map((j) => j.id), workerId: `b${w}` });
+          done += completed.length; // not `done += await …`: that reads `done` before the await
         }
       })));
     await expectDone(db, jobs, done);

@@ -1,14 +1,17 @@
 /**
  * The job dispatcher of one process. Jobs run in pools (by default one; the daemon gives the LLM-bound
  * `classify` stage a pool of its own so that slow model calls do not starve the other stages). Each pool keeps
- * a small buffer of claimed jobs ahead of its free slots, so one claim round trip feeds many jobs; successful
- * jobs are marked done in batches (one UPDATE for every job that finished since the last one). Leases of
- * running, buffered and finishing jobs are renewed; jobs whose worker died are rescued. The loop sleeps until a
- * NOTIFY, a finished job or the poll timer wakes it. Every outcome is written with guarded UPDATEs
- * (`WHERE state = 'running' AND locked_by = me`), so a job whose lease was lost is never completed twice.
+ * a buffer of claimed jobs ahead of its free slots, so one claim round trip feeds many jobs. A finishing job
+ * starts the next buffered one at once, without waiting for the loop or the database; successful jobs are
+ * marked done in batches by a flush of its own (one UPDATE in flight at a time, covering every job that
+ * finished meanwhile). The loop claims when a buffer runs low, renews the leases of running, buffered and
+ * finishing jobs, and rescues jobs whose worker died; it sleeps until a NOTIFY, a low buffer or the poll timer
+ * wakes it. Every outcome is written with guarded UPDATEs (`WHERE state = 'running' AND locked_by = me`), so a
+ * job whose lease was lost is never completed twice.
  *
- * Measured with `deno task bench` (no-op jobs, 2 cores): one claim and one commit per job gave ~700 jobs/s at
- * concurrency 1 and ~4,000 at 16; batching both is what graphile-worker's local queue does too.
+ * Measured with `deno task bench --only queue` (no-op jobs, 2 cores): one claim and one commit per job gave
+ * ~700 jobs/s at concurrency 1; batched claims and completions awaited by the loop ~1,800-20,000; starting
+ * jobs and flushing completions apart from the loop is what lets the queue run at the speed of its SQL.
  */
 import type { Db } from "../db/client.ts";
 import {
@@ -60,13 +63,19 @@ export interface WorkerOptions {
   random?: () => number;
 }
 
+interface Running {
+  done: Promise<void>;
+  startedAt: number;
+  job: ClaimedJob;
+}
+
 interface Pool {
   kinds?: string[];
   exceptKinds?: string[];
   concurrency: number;
   /** Jobs claimed beyond the free slots, started as slots free up. */
   prefetch: number;
-  running: Map<number, { done: Promise<void>; startedAt: number; job: ClaimedJob }>;
+  running: Map<number, Running>;
   buffer: ClaimedJob[];
 }
 
@@ -79,9 +88,10 @@ interface Finished {
 const logger = log("jobs");
 
 /**
- * Finished jobs are marked done together: when 64 have gathered, when nothing else runs, or 5 ms after the
- * first one finished (graphile-worker's completeJobBatchDelay does the same), so that even one slot makes
- * one UPDATE per batch instead of per job.
+ * Finished jobs are marked done together, one UPDATE in flight at a time: when 64 have gathered, when nothing
+ * else runs, or 5 ms after the first one finished (graphile-worker's completeJobBatchDelay does the same), so
+ * that even one slot makes one UPDATE per batch instead of per job. Jobs finishing while an UPDATE is in
+ * flight go into the next one.
  */
 const FLUSH_BATCH = 64;
 const FLUSH_DELAY_MS = 5;
@@ -109,7 +119,10 @@ export class Worker {
   readonly #pools: Pool[];
   /** Jobs whose handler said done, waiting for the next batched UPDATE. */
   #finished: Finished[] = [];
-  #finishedSince = 0;
+  /** The UPDATE marking a batch done, while in flight. */
+  #flushing: Promise<void> | undefined;
+  #flushTimer: ReturnType<typeof setTimeout> | undefined;
+  #flushFailures = 0;
   readonly #abort = new AbortController();
   #stopping = false;
   #wake: () => void = () => {};
@@ -174,6 +187,9 @@ export class Worker {
       });
       this.#abort.abort();
     }
+    clearTimeout(this.#flushTimer);
+    this.#flushTimer = undefined;
+    await this.#flushing;
     await this.#flush().catch(() => {});
     await this.#unlisten?.().catch(() => {});
   }
@@ -201,7 +217,13 @@ export class Worker {
   }
 
   #busy(): boolean {
-    return this.#pools.some((p) => p.running.size > 0 || p.buffer.length > 0) || this.#finished.length > 0;
+    return this.#pools.some((p) => p.running.size > 0 || p.buffer.length > 0) || this.#finished.length > 0 ||
+      this.#flushing !== undefined;
+  }
+
+  /** A pool's buffer no longer covers its free slots and half its prefetch: time to claim. */
+  #low(pool: Pool): boolean {
+    return pool.buffer.length <= pool.concurrency - pool.running.size + pool.prefetch / 2;
   }
 
   async #run(untilIdle: boolean): Promise<void> {
@@ -214,14 +236,11 @@ export class Worker {
       try {
         this.#startBuffered();
         await limited("lease maintenance", this.#maintain());
-        if (this.#flushDue()) await limited("completing jobs", this.#flush());
         // Decided after the awaits: jobs may have finished meanwhile.
         idleClaim = !this.#busy();
         for (const pool of this.#pools) {
-          const free = pool.concurrency - pool.running.size;
-          // Refill when the buffer cannot cover the free slots and half the prefetch.
-          const want = free + pool.prefetch - pool.buffer.length;
-          if (pool.buffer.length > free + pool.prefetch / 2 || want <= 0) continue;
+          const want = pool.concurrency - pool.running.size + pool.prefetch - pool.buffer.length;
+          if (!this.#low(pool) || want <= 0) continue;
           const jobs = await limited(
             "claiming jobs",
             claimJobs(this.#db, {
@@ -264,23 +283,30 @@ export class Worker {
         continue;
       }
       if (claimed > 0) continue;
-      await sleep(this.#finished.length > 0 ? FLUSH_DELAY_MS : this.#options.pollMs, wakeup);
+      await sleep(this.#options.pollMs, wakeup);
     }
   }
 
   /** Starts buffered jobs in every pool's free slots. */
   #startBuffered(): void {
-    for (const pool of this.#pools) {
-      while (pool.running.size < pool.concurrency && pool.buffer.length > 0) {
-        const job = pool.buffer.shift()!;
-        const entry = { done: Promise.resolve(), startedAt: Date.now(), job };
-        entry.done = this.#execute(job).finally(() => {
-          if (pool.running.get(job.id) === entry) pool.running.delete(job.id);
-          this.#wake();
-        });
-        pool.running.set(job.id, entry);
-      }
+    for (const pool of this.#pools) this.#startPool(pool);
+  }
+
+  #startPool(pool: Pool): void {
+    while (pool.running.size < pool.concurrency && pool.buffer.length > 0) {
+      const job = pool.buffer.shift()!;
+      const entry: Running = { done: Promise.resolve(), startedAt: Date.now(), job };
+      pool.running.set(job.id, entry);
+      entry.done = this.#execute(job).then(() => this.#settled(pool, entry));
     }
+  }
+
+  /** A job's outcome is known: free its slot, start the next buffered job, and wake the loop if it has work. */
+  #settled(pool: Pool, entry: Running): void {
+    if (pool.running.get(entry.job.id) === entry) pool.running.delete(entry.job.id);
+    if (!this.#stopping) this.#startPool(pool);
+    this.#scheduleFlush();
+    if (this.#stopping || this.#low(pool) || this.#runningCount() === 0) this.#wake();
   }
 
   /** Every so often: renew our leases, and return other workers' expired jobs to the queue. */
@@ -318,11 +344,50 @@ export class Worker {
     }
   }
 
-  #flushDue(): boolean {
-    const n = this.#finished.length;
-    if (n === 0) return false;
-    return n >= FLUSH_BATCH || this.#runningCount() === 0 ||
-      performance.now() - this.#finishedSince >= FLUSH_DELAY_MS;
+  /** Starts the UPDATE of finished jobs now (batch full, or nothing else running) or soon. */
+  #scheduleFlush(): void {
+    // While backing off after a failure, the retry timer starts the next one.
+    if (this.#flushing || this.#finished.length === 0 || this.#flushFailures > 0) return;
+    if (this.#finished.length >= FLUSH_BATCH || this.#runningCount() === 0) {
+      clearTimeout(this.#flushTimer);
+      this.#flushTimer = undefined;
+      this.#startFlush();
+    } else {
+      this.#flushTimer ??= setTimeout(() => {
+        this.#flushTimer = undefined;
+        this.#startFlush();
+      }, FLUSH_DELAY_MS);
+    }
+  }
+
+  #startFlush(): void {
+    if (this.#flushing || this.#finished.length === 0) return;
+    this.#flushing = limited("completing jobs", this.#flush()).then(
+      () => {
+        this.#flushFailures = 0;
+        this.#flushing = undefined;
+        this.#scheduleFlush();
+        this.#wake();
+      },
+      (error) => {
+        // The database is down or restarting: the batch is back in #finished and its leases are still
+        // renewed; try again with a growing pause.
+        this.#flushing = undefined;
+        this.#flushFailures++;
+        const pause = backoffMs(this.#flushFailures, { baseMs: 500, capMs: 30_000 });
+        logger.error("Cannot mark {count} jobs done (attempt {failures}), retrying in {pause} ms: {error}", {
+          count: this.#finished.length,
+          failures: this.#flushFailures,
+          pause,
+          error: errorText(error),
+        });
+        clearTimeout(this.#flushTimer);
+        this.#flushTimer = setTimeout(() => {
+          this.#flushTimer = undefined;
+          this.#startFlush();
+        }, pause);
+      },
+    );
   }
 
   /** Marks every job finished since the last call done, in one statement. */
@@ -380,8 +445,7 @@ export class Worker {
     }
     const ms = Math.round(performance.now() - started);
     if (outcome.type === "done") {
-      if (this.#finished.length === 0) this.#finishedSince = performance.now();
-      this.#finished.push({ job, jobLog, ms });
+      this.#finished.push({ job, jobLog, ms }); // marked done by #scheduleFlush, called from #settled
       return;
     }
     await this.#record(job, outcome, jobLog);
