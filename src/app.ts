@@ -32,9 +32,12 @@ export async function openDatabase(config: Config, options: { migrate?: boolean 
       // Two pools of WORKER_CONCURRENCY slots, plus polling, heartbeats and the health check.
       max: Math.min(2 * config.workerConcurrency + 4, 40),
       onError: (error) =>
-        logger.warn("A PostgreSQL connection broke mid-write; the pool reconnects: {error}", {
-          error: errorText(error),
-        }),
+        logger.warn(
+          "A PostgreSQL connection broke mid-write (postgres.js 3.4.9); replaced the pool: {error}",
+          {
+            error: errorText(error),
+          },
+        ),
     });
   } else {
     try {

@@ -37,7 +37,10 @@ export interface PostgresOptions {
   max?: number;
   /** Shown in pg_stat_activity; default `ses-daemon-bot`. */
   applicationName?: string;
-  /** Called when a connection is lost or refused; the pool reconnects by itself on the next query. */
+  /**
+   * Called when postgres.js broke a connection (see {@linkcode guardPostgresJsWrite}); the pool has been
+   * replaced by then.
+   */
   onError?: (error: unknown) => void;
 }
 
@@ -49,16 +52,21 @@ const int8AsNumber = {
   parse: (x: string) => Number(x),
 };
 
+/** Every open postgres.js pool's reaction to a broken connection (see guardPostgresJsWrite). */
+const brokenListeners = new Set<(error: unknown) => void>();
 let guardInstalled = false;
 
 /**
- * postgres.js 3.4.9 under Deno: when the server drops a connection (restart, pg_terminate_backend) while a
- * small write is queued, `closed()` clears the queued setImmediate, but Deno's timers still run it, after
- * `socket = null`, and the TypeError is uncaught: the process died on every PostgreSQL restart. The
- * connection is already closed and the pool reconnects on the next query, so exactly that error is logged and
- * absorbed; any other uncaught error still ends the process.
+ * postgres.js 3.4.9 (porsager/postgres#1066, #1154, #1208; unfixed upstream): when the server drops a
+ * connection (restart, pg_terminate_backend), a pooled connection can be handed a query after `closed()` set
+ * its socket to null; the write it schedules with setImmediate then throws an uncaught TypeError, and the
+ * process died on every PostgreSQL restart. Worse, the throw skips `chunk = nextWriteTimer = null`, so that
+ * connection never writes again: each reconnect waits out connect_timeout and fails, for good (measured:
+ * CONNECT_TIMEOUT every ~3 s until the process ends). Exactly that error is absorbed here, and every pool
+ * is replaced by a fresh one (the old one ends once its queries are done); any other uncaught error still
+ * ends the process.
  */
-function guardPostgresJsWrite(onError?: (error: unknown) => void): void {
+function guardPostgresJsWrite(): void {
   if (guardInstalled) return;
   guardInstalled = true;
   globalThis.addEventListener("error", (event) => {
@@ -68,28 +76,58 @@ function guardPostgresJsWrite(onError?: (error: unknown) => void): void {
       /postgres[\\/]3\.4\.9[\\/]src[\\/]connection\.js/.test(error.stack ?? "")
     ) {
       event.preventDefault();
-      onError?.(error);
+      for (const broken of brokenListeners) broken(error);
     }
   });
 }
 
-/** Connects to PostgreSQL with postgres.js. The pool connects lazily and reconnects after a restart. */
+/**
+ * Connects to PostgreSQL with postgres.js. The pool connects lazily and reconnects after a restart; when
+ * postgres.js breaks one of its connections (see {@linkcode guardPostgresJsWrite}) the pool is replaced and
+ * LISTENs are taken up on the new one.
+ */
 export function connectPostgres(url: string, options: PostgresOptions = {}): Db {
-  guardPostgresJsWrite(options.onError);
-  const sql = postgres(url, {
-    max: options.max ?? 10,
-    onnotice: () => {},
-    types: { int8: int8AsNumber },
-    connection: {
-      application_name: options.applicationName ?? "ses-daemon-bot",
-      ...(options.schema ? { search_path: options.schema } : {}),
-    },
-    // A pooled connection idle for a minute is closed; a restarted server is found on the next query.
-    idle_timeout: 60,
-    // Short: a connection postgres.js broke when the server cut it (see guardPostgresJsWrite) fails each
-    // reconnect by this timeout; on a local or LAN server 3 s is plenty for a healthy connect.
-    connect_timeout: 3,
-  });
+  guardPostgresJsWrite();
+  const open = () =>
+    postgres(url, {
+      max: options.max ?? 10,
+      onnotice: () => {},
+      types: { int8: int8AsNumber },
+      connection: {
+        application_name: options.applicationName ?? "ses-daemon-bot",
+        ...(options.schema ? { search_path: options.schema } : {}),
+      },
+      // A pooled connection idle for a minute is closed; a restarted server is found on the next query.
+      idle_timeout: 60,
+      // A connect to a live server takes milliseconds, even over a WAN; a dead one fails fast and is retried.
+      connect_timeout: 10,
+    });
+  let sql = open();
+  let closing = false;
+  let replacing = false;
+  const listens = new Set<{ channel: string; onNotify: () => void; unlisten?: () => Promise<void> }>();
+  const subscribe = async (l: { channel: string; onNotify: () => void; unlisten?: () => Promise<void> }) => {
+    const sub = await sql.listen(l.channel, () => l.onNotify(), () => l.onNotify());
+    l.unlisten = () => sub.unlisten();
+  };
+  const broken = (error: unknown) => {
+    if (closing || replacing) return;
+    replacing = true;
+    // Once per burst: one cut breaks several connections within the same tick.
+    setTimeout(() => {
+      replacing = false;
+      if (closing) return;
+      const old = sql;
+      sql = open();
+      old.end({ timeout: 5 }).catch(() => {});
+      for (const l of listens) {
+        // Wake the listener at once: notifications sent while switching pools are not lost work, only late.
+        subscribe(l).then(() => l.onNotify(), () => l.onNotify());
+      }
+      options.onError?.(error);
+    }, 0);
+  };
+  brokenListeners.add(broken);
   const run = async <Row>(
     q: postgres.Sql | postgres.TransactionSql,
     text: string,
@@ -116,10 +154,22 @@ export function connectPostgres(url: string, options: PostgresOptions = {}): Db 
         })
       )) as T,
     listen: async (channel, onNotify) => {
-      const sub = await sql.listen(channel, () => onNotify(), () => onNotify());
-      return () => sub.unlisten();
+      const l: { channel: string; onNotify: () => void; unlisten?: () => Promise<void> } = {
+        channel,
+        onNotify,
+      };
+      await subscribe(l);
+      listens.add(l);
+      return async () => {
+        listens.delete(l);
+        await l.unlisten?.();
+      };
     },
-    close: () => sql.end({ timeout: 5 }),
+    close: () => {
+      closing = true;
+      brokenListeners.delete(broken);
+      return sql.end({ timeout: 5 });
+    },
   };
 }
 

@@ -1,0 +1,69 @@
+import assert from "node:assert/strict";
+import { connectPostgres } from "../src/db/client.ts";
+import { TEST_DATABASE_URL } from "./helpers/db.ts";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * postgres.js 3.4.9 could leave a pooled connection that never connected again after a cut (each reconnect
+ * timed out, for as long as the process ran: seen as CONNECT_TIMEOUT every few seconds). Busy connections
+ * with small queued writes are what triggers it, so the cut lands in the middle of many writers.
+ */
+Deno.test("connections cut three times under load: every query started after the cuts succeeds, and LISTEN still wakes", async () => {
+  const app = `ses-daemon-bot-cut-${crypto.randomUUID().slice(0, 8)}`;
+  let replaced = 0;
+  const db = connectPostgres(TEST_DATABASE_URL, { max: 8, applicationName: app, onError: () => replaced++ });
+  const admin = connectPostgres(TEST_DATABASE_URL, { max: 1, applicationName: "ses-daemon-bot-test" });
+  let notified = 0;
+  const unlisten = await db.listen("ses_daemon_bot_cut_test", () => notified++);
+  let stop = false;
+  let afterCuts = false;
+  const lateErrors: string[] = [];
+  let lateOk = 0;
+  const writers = Array.from({ length: 16 }, async (_, i) => {
+    while (!stop) {
+      const late = afterCuts;
+      try {
+        if (i % 2 === 0) {
+          await db.query("SELECT $1::text AS x", ["x".repeat(1 + ((i * 37) % 900))]);
+        } else {
+          await db.transaction(async (tx) => {
+            await tx.query("SELECT $1::int AS n", [i]);
+            await tx.query("SELECT pg_sleep(0.002)");
+          });
+        }
+        if (late) lateOk++;
+      } catch (error) {
+        if (late) lateErrors.push(String(error));
+        await sleep(20);
+      }
+    }
+  });
+  try {
+    for (let cut = 0; cut < 3; cut++) {
+      await sleep(500);
+      await admin.query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
+        [app],
+      );
+    }
+    // Queries already queued on a cut connection may fail (and are retried by their callers); a query
+    // started a moment later must not, for the whole window (before the fix: a timeout every ~3 s, forever).
+    await sleep(1_000);
+    afterCuts = true;
+    await sleep(8_000);
+  } finally {
+    stop = true;
+    await Promise.all(writers);
+  }
+  assert.deepEqual(lateErrors, []);
+  assert.ok(lateOk > 100, `only ${lateOk} queries ran after the cuts`);
+  // The LISTEN survived the cuts (postgres.js re-listens; a replaced pool listens again).
+  const before = notified;
+  await admin.query("SELECT pg_notify('ses_daemon_bot_cut_test', '')");
+  for (let i = 0; i < 100 && notified === before; i++) await sleep(50);
+  assert.ok(notified > before, `no notification after the cuts (pool replaced ${replaced} times)`);
+  await unlisten();
+  await db.close();
+  await admin.close();
+});
