@@ -66,7 +66,8 @@ Deno.test("SQS notifications bring each object in once, with its verdicts, and a
   try {
     const summary = await drainQueue(t.db, src);
     assert.equal(summary.stored, 12);
-    assert.equal(summary.known, 3);
+    // Copies in one batch are one item (src/mail/sqs_source.ts); a copy in a later batch is found known.
+    assert.equal(summary.known, 0);
     assert.equal(summary.errors, 0);
   } finally {
     client.destroy();

@@ -57,11 +57,16 @@ export function sqsSource(
       credentials: options.credentials,
     });
   const objects = notifiedObjects(options, s3);
-  const deleteMessage = async (item: SourceItem) => {
-    await sqs.send(
-      new DeleteMessageCommand({ QueueUrl: options.queueUrl, ReceiptHandle: item.meta!.receiptHandle }),
-    );
+  const deleteMessage = async (receiptHandle: string) => {
+    await sqs.send(new DeleteMessageCommand({ QueueUrl: options.queueUrl, ReceiptHandle: receiptHandle }));
   };
+  /**
+   * Copies of one notification in a batch (SQS delivers at least once) are handled as one item: this maps
+   * the receipt handle of the item listed to those of its copies, deleted with it. Two moves of one object
+   * at once raced (seen with s3rver: a copy reading an object the other move had just deleted lost the
+   * processed/ copy).
+   */
+  const copiesOf = new Map<string, string[]>();
   return {
     kind: "sqs",
     description: `sqs ${options.queueUrl}`,
@@ -77,21 +82,35 @@ export function sqsSource(
         if (signal?.aborted) return { Messages: [] };
         throw error;
       });
+      copiesOf.clear(); // the previous batch is finished (or left to become visible again)
+      const first = new Map<string, SourceItem>();
+      const items: SourceItem[] = [];
       for (const m of res.Messages ?? []) {
-        yield notificationItem(m.Body ?? "", {
+        const item = notificationItem(m.Body ?? "", {
           receiptHandle: m.ReceiptHandle ?? "",
           messageId: m.MessageId ?? "",
         });
+        const same = item.key === undefined ? undefined : first.get(item.key);
+        if (same) {
+          const handle = same.meta!.receiptHandle;
+          copiesOf.set(handle, [...(copiesOf.get(handle) ?? []), item.meta!.receiptHandle]);
+          continue;
+        }
+        if (item.key !== undefined) first.set(item.key, item);
+        items.push(item);
       }
+      yield* items;
     },
     read: (item) => objects(item).read(item),
     location: (item, o) => objects(item).location(item, o),
     async finish(item, o) {
       await objects(item).finish(item, o);
-      await deleteMessage(item);
+      const handle = item.meta!.receiptHandle;
+      for (const h of [handle, ...(copiesOf.get(handle) ?? [])]) await deleteMessage(h);
+      copiesOf.delete(handle);
     },
     async reject(item) {
-      if (options.badMessages === "delete") await deleteMessage(item);
+      if (options.badMessages === "delete") await deleteMessage(item.meta!.receiptHandle);
       // "keep": the message becomes visible again and the queue's redrive policy moves it to the dead-letter
       // queue after maxReceiveCount receipts; source_errors records it once.
     },
