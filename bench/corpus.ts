@@ -42,7 +42,11 @@ export function* copies(corpus: CorpusFile[], count: number): Generator<CorpusMe
     const original = corpus[i % corpus.length];
     const text = `X-Bench-Copy: ${c}\r\n` +
       original.text.replace(/^(Message-ID:\s*<)/im, `$1bench${c}.`);
-    yield { name: `c${c}-${original.name}`, bytes: Uint8Array.from(text, (ch) => ch.charCodeAt(0)) };
+    // A plain loop: Uint8Array.from(text, mapFn) took ~11% of the whole end-to-end run's CPU (in the same
+    // process as the pipeline it measures).
+    const bytes = new Uint8Array(text.length);
+    for (let j = 0; j < text.length; j++) bytes[j] = text.charCodeAt(j);
+    yield { name: `c${c}-${original.name}`, bytes };
   }
 }
 

@@ -3,7 +3,7 @@
  * job; and end to end (parse → classify with the local fake LLM → route → deliver to the file transport) at
  * several LLM latencies and worker concurrencies, against the bound concurrency / latency.
  */
-import { jobHandlers } from "../src/app.ts";
+import { jobHandlers, stagePools } from "../src/app.ts";
 import { loadConfig } from "../src/config.ts";
 import { connectPostgres, type Db } from "../src/db/client.ts";
 import { migrate } from "../src/db/migrate.ts";
@@ -167,8 +167,10 @@ async function runArrivals(db: Db, o: {
     SEND_RATE: "10000",
     WORKER_CONCURRENCY: String(o.concurrency),
   };
+  // The daemon's worker (src/daemon.ts): classification in a pool of its own, the other stages in another.
   const worker = new Worker(db, await jobHandlers(loadConfig((name) => env[name])), {
     ...workerOptions("e2e", o.concurrency),
+    pools: stagePools(o.concurrency),
   });
   const source = folderSource(inbox);
   const mail = copies(o.corpus, o.messages);

@@ -209,3 +209,40 @@ Deno.test("a job stuck past maxJobMs is abandoned and runs again once its lease 
   assert.equal((await state(t.db, id)).state, "done");
   assert.equal((await state(t.db, id)).attempts, 2);
 });
+
+Deno.test("jobs keep running while completions fail, and are marked done once the database answers again", async () => {
+  await using t = await testDb();
+  const n = 200;
+  await t.db.query("INSERT INTO jobs (kind, max_attempts) SELECT 'noop', 3 FROM generate_series(1, $1)", [n]);
+  let refused = 0;
+  let ran = 0;
+  // The database refuses the first three batched completions (as when it restarts), and nothing else.
+  const flaky: Db = {
+    ...t.db,
+    query: (text, params) => {
+      if (text.includes("SET state = 'done'") && refused < 3) {
+        refused++;
+        return Promise.reject(new Error("connection refused (test)"));
+      }
+      return t.db.query(text, params);
+    },
+  };
+  const worker = new Worker(flaky, {
+    noop: async () => {
+      ran++;
+    },
+  }, {
+    workerId: "w",
+    concurrency: 4,
+    leaseMs: 30_000,
+    pollMs: 50,
+  });
+  await worker.drain();
+  assert.equal(refused, 3);
+  assert.equal(ran, n, "each job ran once: a refused completion does not run the job again");
+  assert.deepEqual(worker.counts, { done: n, retried: 0, failed: 0, lost: 0 });
+  const { rows } = await t.db.query<{ state: string; attempts: number; n: number }>(
+    "SELECT state, attempts, count(*)::int AS n FROM jobs GROUP BY 1, 2",
+  );
+  assert.deepEqual(rows, [{ state: "done", attempts: 1, n }]);
+});

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { copyEml, runCli } from "./helpers/cli.ts";
+import { copyEml, runCli, V8_FLAGS } from "./helpers/cli.ts";
 import { CORPUS_DIR, corpusFiles } from "./helpers/corpus.ts";
 import { startDaemon } from "./helpers/daemon.ts";
 import { TEST_DATABASE_URL, testDb } from "./helpers/db.ts";
@@ -47,5 +47,17 @@ Deno.test("the configured secrets never appear in the logs of a full run, errors
   assert.ok(d.lines.length > 30, "there were logs to search");
   for (const [name, value] of Object.entries(secrets)) {
     assert.ok(!everything.includes(value), `${name} appears in the logs`);
+  }
+});
+
+Deno.test("the daemon's tasks keep least permissions and one set of V8 flags", () => {
+  const tasks: Record<string, string> = JSON.parse(Deno.readTextFileSync("deno.json")).tasks;
+  for (const name of ["start", "cli", "compile"]) {
+    assert.doesNotMatch(tasks[name], /--allow-all|\s-A\s/, `${name} must not grant every permission`);
+  }
+  // start, cli and the compiled binary run with the flags the memory figures were measured with (the bench
+  // spawns the daemon with them, tests/helpers/cli.ts), and the bench's own process too.
+  for (const name of ["start", "cli", "compile", "bench"]) {
+    assert.match(tasks[name], new RegExp(`--v8-flags=${V8_FLAGS}(\\s|$)`), `${name}: --v8-flags=${V8_FLAGS}`);
   }
 });

@@ -2,6 +2,17 @@
 
 const MAIN = new URL("../../src/main.ts", import.meta.url).pathname;
 
+/**
+ * The V8 flags operators run with (`deno task start`, and `deno task compile` embeds them in the binary):
+ * children run with them too, so tests and the memory bench see the product's settings.
+ */
+export const V8_FLAGS: string = (() => {
+  const config = JSON.parse(Deno.readTextFileSync(new URL("../../deno.json", import.meta.url)));
+  const flags = String(config.tasks.start).match(/--v8-flags=(\S+)/);
+  if (!flags) throw new Error("deno.json: the start task has no --v8-flags");
+  return flags[1];
+})();
+
 /** Environment for a child: only what the test sets, plus PATH and HOME (no stray configuration). */
 export function childEnv(env: Record<string, string>): Record<string, string> {
   return {
@@ -21,7 +32,7 @@ export function childEnv(env: Record<string, string>): Record<string, string> {
 /** The command line to run the CLI with `args`. */
 export function cliCommand(args: string[], env: Record<string, string>, cwd?: string): Deno.Command {
   return new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", MAIN, ...args],
+    args: ["run", "--allow-all", `--v8-flags=${V8_FLAGS}`, MAIN, ...args],
     env: childEnv(env),
     clearEnv: true,
     cwd,
