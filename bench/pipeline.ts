@@ -12,7 +12,6 @@ import { folderSource } from "../src/mail/folder_source.ts";
 import { pollSource } from "../src/mail/ingest.ts";
 import { parseJobHandler } from "../src/mail/parse_job.ts";
 import { s3Source } from "../src/mail/s3_source.ts";
-import { fakeLlm } from "../tests/helpers/fake_llm.ts";
 import { testS3 } from "../tests/helpers/s3.ts";
 import { copies, type CorpusFile, loadCorpus } from "./corpus.ts";
 import type { Schemas } from "./schemas.ts";
@@ -107,16 +106,13 @@ export async function benchE2e(o: E2eOptions): Promise<E2ePoint[]> {
   const corpus = await loadCorpus({ humanOnly: true });
   const points: E2ePoint[] = [];
   for (const latency of o.latencies) {
-    await using llm = fakeLlm(
-      latency > 0 ? { delayMs: latency, intent: "send_info" } : { intent: "send_info" },
-    );
+    await using llm = await llmServer(latency);
     for (const c of o.concurrencies) {
       const bound = latency > 0 ? (c * 1000) / latency : null;
       const messages = bound === null
         ? o.zeroLatencyMessages
         : Math.max(20, 4 * c, Math.ceil(bound * o.seconds));
       const schema = await o.schemas.create(`e2e_${latency}_${c}`);
-      const before = llm.requests.length;
       const point = await withDb(o.url, schema, c, async (db) => {
         const elapsed = await runArrivals(db, {
           corpus,
@@ -133,11 +129,10 @@ export async function benchE2e(o: E2eOptions): Promise<E2ePoint[]> {
           bound_msgs_per_s: bound,
           ratio: bound === null ? null : round2(msgs / bound),
           messages,
-          llm_requests: 0,
+          llm_requests: await llmClassified(db),
           classify_msgs_per_s: await classifyRate(db),
         };
       });
-      point.llm_requests = llm.requests.length - before;
       points.push(point);
       o.progress(
         `e2e latency=${latency} ms c=${c}: ${point.msgs_per_s} msgs/s` +
@@ -214,6 +209,41 @@ async function allProcessed(db: Db, messages: number): Promise<boolean> {
   if (r.failed > 0) throw new Error(`End to end: ${r.failed} jobs failed`);
   if (r.processed > messages) throw new Error(`End to end: ${r.processed} of ${messages} processed`);
   return r.processed === messages && r.open === 0;
+}
+
+/** Starts bench/llm_server.ts in a child process; resolves once it listens. */
+async function llmServer(
+  latency: number,
+): Promise<{ baseURL: string; [Symbol.asyncDispose](): Promise<void> }> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-net", new URL("./llm_server.ts", import.meta.url).pathname, String(latency)],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let out = "";
+  while (!out.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error("bench/llm_server.ts exited before printing its URL");
+    out += value;
+  }
+  reader.releaseLock();
+  return {
+    baseURL: out.trim(),
+    async [Symbol.asyncDispose]() {
+      child.kill("SIGTERM");
+      await child.status;
+      await child.stdout.cancel().catch(() => {});
+    },
+  };
+}
+
+/** Emails the model classified: one successful LLM request each. */
+async function llmClassified(db: Db): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(
+    "SELECT count(*)::int AS n FROM emails WHERE classifier = 'llm'",
+  );
+  return rows[0].n;
 }
 
 async function classifyRate(db: Db): Promise<number> {
