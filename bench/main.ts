@@ -18,7 +18,7 @@ const HELP = `Usage: deno task bench [--json] [--quick] [options]
   --json                      one JSON object on stdout (the tables go to stderr)
   --quick                     small sizes: a smoke run of every part in well under a minute
   --only LIST                 some of: queue,ingest,e2e,memory,prompt (comma-separated; default all)
-  --jobs N                    no-op jobs per queue point (default 5000; quick 1000)
+  --jobs N                    no-op jobs per queue point (default 20000; quick 1000)
   --local-queue N             graphile-worker localQueue.size (default 500, as in its perfTest)
   --complete-batch-delay MS   graphile-worker completeJobBatchDelay (default 0: batched; -1: off)
   --ingest-messages N         messages through s3rver and parse (default 1000; quick 150)
@@ -69,7 +69,7 @@ for (const p of only) {
   if (!PARTS.includes(p as never)) throw new Error(`--only: unknown part "${p}"; parts: ${PARTS.join(",")}`);
 }
 const settings = {
-  jobs: num("jobs", 5000, 1000, 1),
+  jobs: num("jobs", 20_000, 1000, 1),
   localQueue: num("local-queue", undefined, undefined, 1),
   completeBatchDelay: num("complete-batch-delay", undefined, undefined, -1),
   ingestMessages: num("ingest-messages", 1000, 150, 1),
