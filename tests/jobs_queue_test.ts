@@ -228,8 +228,9 @@ Deno.test("jobs keep running while completions fail, and are marked done once th
     },
   };
   const worker = new Worker(flaky, {
-    noop: async () => {
+    noop: () => {
       ran++;
+      return Promise.resolve();
     },
   }, {
     workerId: "w",
