@@ -187,9 +187,10 @@ export class Worker {
       });
       this.#abort.abort();
     }
+    // The last completions, written here: an UPDATE still in flight may fail and set a retry timer.
+    await this.#flushing;
     clearTimeout(this.#flushTimer);
     this.#flushTimer = undefined;
-    await this.#flushing;
     await this.#flush().catch(() => {});
     await this.#unlisten?.().catch(() => {});
   }
@@ -386,6 +387,7 @@ export class Worker {
           this.#flushTimer = undefined;
           this.#startFlush();
         }, pause);
+        this.#wake(); // a draining loop looks again (and sleeps until the retry)
       },
     );
   }
