@@ -124,9 +124,16 @@ export function createLlm(config: Config): LlmClassifier | undefined {
  * Worker pools: classification waits on the LLM (hundreds of ms a message), so it has slots of its own; the
  * other stages (parse, route, deliver) share another pool of the same size. With one shared pool the bench
  * reached 60% of the LLM bound at 32 slots, the classify jobs holding most of them.
+ *
+ * Each pool claims at most as many jobs ahead as it has slots. A claim counts an attempt, so a process that
+ * dies (SIGKILL, OOM, power) costs every job it held one attempt, started or not: with 100 claimed ahead,
+ * the fault test's ten kills used up all five attempts of some parse jobs, which then failed.
  */
 export function stagePools(concurrency: number): PoolOptions[] {
-  return [{ kinds: [CLASSIFY_JOB], concurrency, prefetch: concurrency }, { concurrency }];
+  return [{ kinds: [CLASSIFY_JOB], concurrency, prefetch: concurrency }, {
+    concurrency,
+    prefetch: concurrency,
+  }];
 }
 
 /** Every job kind this version runs, each stage enqueueing the next in its own transaction. */

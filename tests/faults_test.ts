@@ -169,6 +169,15 @@ Deno.test("SIGKILL at random moments, ten times, over hundreds of messages throu
       120_000,
       `all ${total} processed`,
     );
+  } catch (error) {
+    // What was left, for whoever reads a red CI.
+    const open = await t.db.query(
+      "SELECT id, kind, state, attempts, locked_by IS NOT NULL AS leased, run_at, last_error FROM jobs WHERE state <> 'done' ORDER BY id LIMIT 20",
+    );
+    throw new Error(
+      `${error}\nopen jobs: ${JSON.stringify(open.rows)}\nlast lines:\n` +
+        last.lines.slice(-20).map((l) => JSON.stringify(l)).join("\n"),
+    );
   } finally {
     last.child.kill("SIGTERM");
     await last.exited;
