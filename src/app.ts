@@ -8,8 +8,7 @@ import { httpWebhookSender } from "./act/webhook.ts";
 import { CLASSIFY_JOB, classifyJobHandler } from "./classify/classify_job.ts";
 import { LlmClassifier } from "./classify/llm.ts";
 import type { Config } from "./config.ts";
-import { enqueueJob } from "./db/jobs.ts";
-import { connectPostgres, type Db, openPglite, type Queryable } from "./db/client.ts";
+import { connectPostgres, type Db, openPglite } from "./db/client.ts";
 import { migrate } from "./db/migrate.ts";
 import type { JobHandler } from "./jobs/types.ts";
 import type { PoolOptions } from "./jobs/worker.ts";
@@ -136,16 +135,9 @@ export function stagePools(concurrency: number): PoolOptions[] {
   }];
 }
 
-/** Every job kind this version runs, each stage enqueueing the next in its own transaction. */
+/** Every job kind this version runs, each stage enqueueing the next with its own result (one statement). */
 export async function jobHandlers(config: Config): Promise<Record<string, JobHandler>> {
-  const next = (kind: string) => async (tx: Queryable, emailId: number) => {
-    await enqueueJob(tx, {
-      kind,
-      uniqueKey: `${kind}:email:${emailId}`,
-      payload: { email_id: emailId },
-      maxAttempts: config.jobMaxAttempts,
-    });
-  };
+  const next = (kind: string) => ({ kind, maxAttempts: config.jobMaxAttempts });
   const files = fileTransport(config.outboxDir);
   const mail = config.mailTransport === "ses"
     ? sesTransport({ region: config.awsRegion, configurationSet: config.sesConfigurationSet })

@@ -1,11 +1,11 @@
 /**
  * The `classify` job: decides an email's intent and stores it, with the rules' verdict and the classifier's
- * metadata, in the same transaction that enqueues the next stage. A 429 waits for its Retry-After through
+ * metadata, in the same statement that enqueues the next stage. A 429 waits for its Retry-After through
  * the job's own run_at (the SDK would retry after half a second); 5xx and timeouts retry with backoff; on the
  * last attempt the offline classifier decides, so every email ends up classified.
  */
-import type { Queryable } from "../db/client.ts";
 import { getEmailForClassify, setClassification } from "../db/emails.ts";
+import type { NextJob } from "../db/jobs.ts";
 import { type JobHandler, PermanentError } from "../jobs/types.ts";
 import { decide, type DecideOptions } from "./decide.ts";
 import { encodeIntent } from "./intents.ts";
@@ -15,13 +15,10 @@ import { count, observe } from "../metrics.ts";
 /** The job kind. */
 export const CLASSIFY_JOB = "classify";
 
-/** Called in the classify job's transaction: enqueue the next stage here. */
-export type OnClassified = (tx: Queryable, emailId: number) => Promise<void>;
-
-/** The handler of `classify` jobs (payload `{email_id}`). */
+/** The handler of `classify` jobs (payload `{email_id}`); the `next` job is enqueued with the result. */
 export function classifyJobHandler(
   options: Omit<DecideOptions, "lastAttempt" | "signal">,
-  onClassified?: OnClassified,
+  next?: NextJob,
 ): JobHandler {
   return async ({ job, db, log, signal }) => {
     const emailId = Number(job.payload.email_id);
@@ -48,22 +45,19 @@ export function classifyJobHandler(
       }
       throw error;
     }
-    await db.transaction(async (tx) => {
-      const stored = await setClassification(tx, {
-        id: emailId,
-        intentFlags: encodeIntent(decision.intent),
-        automated: decision.automated,
-        autoReplyOk: decision.auto_reply_ok,
-        reasons: decision.reasons,
-        classifier: decision.classifier,
-        model: decision.model,
-        latencyMs: decision.latencyMs,
-        promptTokens: decision.promptTokens,
-        completionTokens: decision.completionTokens,
-        note: decision.note,
-      });
-      if (stored) await onClassified?.(tx, emailId);
-    });
+    await setClassification(db, {
+      id: emailId,
+      intentFlags: encodeIntent(decision.intent),
+      automated: decision.automated,
+      autoReplyOk: decision.auto_reply_ok,
+      reasons: decision.reasons,
+      classifier: decision.classifier,
+      model: decision.model,
+      latencyMs: decision.latencyMs,
+      promptTokens: decision.promptTokens,
+      completionTokens: decision.completionTokens,
+      note: decision.note,
+    }, next);
     count("ses_daemon_bot_emails_classified_total", "Emails classified, by intent and classifier.", {
       intent: decision.intent,
       classifier: decision.classifier,

@@ -1,9 +1,10 @@
 /** Typed wrappers of `sql/queries/raw_messages/*.sql` and `sql/queries/emails/*.sql`. */
 import type { Queryable } from "./client.ts";
-import insertRawMessageSql from "../../sql/queries/raw_messages/insert_raw_message.sql" with { type: "text" };
+import type { NextJob } from "./jobs.ts";
+import storeRawMessageSql from "../../sql/queries/raw_messages/store_raw_message.sql" with { type: "text" };
 import getRawMessageSql from "../../sql/queries/raw_messages/get_raw_message.sql" with { type: "text" };
 import linkRawMessageSql from "../../sql/queries/raw_messages/link_raw_message.sql" with { type: "text" };
-import insertEmailSql from "../../sql/queries/emails/insert_email.sql" with { type: "text" };
+import storeEmailSql from "../../sql/queries/emails/store_email.sql" with { type: "text" };
 import findEmailIdSql from "../../sql/queries/emails/find_email_id.sql" with { type: "text" };
 import getEmailForClassifySql from "../../sql/queries/emails/get_email_for_classify.sql" with {
   type: "text",
@@ -18,7 +19,7 @@ import isSourceKeyKnownSql from "../../sql/queries/raw_messages/is_source_key_kn
 import type { SesVerdicts } from "../mail/automated.ts";
 import type { AttachmentMeta } from "../mail/parse.ts";
 
-/** Parameters of {@linkcode insertRawMessage}. */
+/** Parameters of {@linkcode storeRawMessage}. */
 export interface RawMessageParams {
   sourceKey: string;
   source: string;
@@ -46,9 +47,16 @@ export interface RawMessageRow {
   received_at: Date;
 }
 
-/** Stores a delivery; returns its id, or undefined when its source key was stored before. */
-export async function insertRawMessage(q: Queryable, p: RawMessageParams): Promise<number | undefined> {
-  const { rows } = await q.query<{ id: number }>(insertRawMessageSql, [
+/**
+ * Stores a delivery with its parse job (key `<kind>:raw:<id>`) in one statement; returns its id, or undefined
+ * when its source key was stored before.
+ */
+export async function storeRawMessage(
+  q: Queryable,
+  p: RawMessageParams,
+  parse: NextJob,
+): Promise<number | undefined> {
+  const { rows } = await q.query<{ id: number }>(storeRawMessageSql, [
     p.sourceKey,
     p.source,
     p.location,
@@ -57,6 +65,8 @@ export async function insertRawMessage(q: Queryable, p: RawMessageParams): Promi
     p.raw,
     p.error,
     p.verdicts ? JSON.stringify(p.verdicts) : null,
+    parse.kind,
+    parse.maxAttempts,
   ]);
   return rows[0]?.id;
 }
@@ -74,7 +84,7 @@ export async function linkRawMessage(
   await q.query(linkRawMessageSql, [p.id, p.emailId, p.error]);
 }
 
-/** Parameters of {@linkcode insertEmail}. */
+/** Parameters of {@linkcode storeEmail}. */
 export interface EmailParams {
   messageId: string;
   sender: string;
@@ -96,9 +106,12 @@ export interface EmailParams {
   receivedAt: Date;
 }
 
-/** Creates an email; returns its id, or undefined when its Message-ID (or delivery) is stored already. */
-export async function insertEmail(q: Queryable, p: EmailParams): Promise<number | undefined> {
-  const { rows } = await q.query<{ id: number }>(insertEmailSql, [
+/**
+ * Creates an email, links its delivery to it and enqueues `next` (key `<kind>:email:<id>`), in one statement;
+ * returns its id, or undefined (and changes nothing) when its Message-ID (or delivery) is stored already.
+ */
+export async function storeEmail(q: Queryable, p: EmailParams, next?: NextJob): Promise<number | undefined> {
+  const { rows } = await q.query<{ id: number }>(storeEmailSql, [
     p.messageId,
     p.sender,
     p.subject,
@@ -117,6 +130,8 @@ export async function insertEmail(q: Queryable, p: EmailParams): Promise<number 
     p.sizeBytes,
     p.parseError,
     p.receivedAt,
+    next?.kind ?? null,
+    next?.maxAttempts ?? null,
   ]);
   return rows[0]?.id;
 }
@@ -161,9 +176,16 @@ export interface ClassificationParams {
   note: string | null;
 }
 
-/** Stores a classification; false when the email was classified already. */
-export async function setClassification(q: Queryable, p: ClassificationParams): Promise<boolean> {
-  const { count } = await q.query(setClassificationSql, [
+/**
+ * Stores a classification and enqueues `next` (key `<kind>:email:<id>`) in one statement; false (and nothing
+ * changed) when the email was classified already.
+ */
+export async function setClassification(
+  q: Queryable,
+  p: ClassificationParams,
+  next?: NextJob,
+): Promise<boolean> {
+  const { rows } = await q.query(setClassificationSql, [
     p.id,
     JSON.stringify(p.intentFlags),
     p.automated,
@@ -175,8 +197,10 @@ export async function setClassification(q: Queryable, p: ClassificationParams): 
     p.promptTokens,
     p.completionTokens,
     p.note,
+    next?.kind ?? null,
+    next?.maxAttempts ?? null,
   ]);
-  return count === 1;
+  return rows.length === 1;
 }
 
 /** Records a notification that could not become a message (once per external id). */

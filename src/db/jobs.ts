@@ -35,6 +35,15 @@ export interface EnqueueParams {
   runAt?: Date;
 }
 
+/**
+ * The job a stage's statement enqueues for the next stage, keyed on the row it wrote (`<kind>:email:<id>`,
+ * `<kind>:raw:<id>`), so a stage that runs twice never doubles it.
+ */
+export interface NextJob {
+  kind: string;
+  maxAttempts: number;
+}
+
 /** Adds a job; returns its id, or undefined when a job with the same unique key exists. */
 export async function enqueueJob(q: Queryable, p: EnqueueParams): Promise<number | undefined> {
   const { rows } = await q.query<{ id: number }>(enqueueJobSql, [

@@ -1,12 +1,11 @@
 /**
- * Ingest: one message from a source into `raw_messages`, with its `parse` job, in one transaction; only then
+ * Ingest: one message from a source into `raw_messages`, with its `parse` job, in one statement; only then
  * is the source object moved or deleted. A crash between the commit and the move leaves the object in place;
  * the next poll finds its source key stored and just moves it: never a second row, never a lost message.
  */
 import { encodeHex } from "./hex.ts";
 import type { Db } from "../db/client.ts";
-import { insertRawMessage, insertSourceError, isSourceKeyKnown } from "../db/emails.ts";
-import { enqueueJob } from "../db/jobs.ts";
+import { insertSourceError, isSourceKeyKnown, storeRawMessage } from "../db/emails.ts";
 import { errorText, log } from "../log.ts";
 import { type MailSource, type SourceItem, SourceItemGone } from "./source.ts";
 
@@ -68,26 +67,17 @@ export async function ingestItem(
     key ??= raw ? `sha256:${sha256}` : `${source.kind}:${item.name}:${item.size}`;
   }
   const keep = raw === null;
-  const stored = await db.transaction(async (tx) => {
-    const id = await insertRawMessage(tx, {
-      sourceKey: key,
-      source: source.kind,
-      location: source.location(item, { keep }),
-      sha256,
-      sizeBytes: raw?.length ?? item.size ?? 0,
-      raw,
-      error,
-      verdicts: item.verdicts ?? null,
-    });
-    if (id === undefined) return false;
-    await enqueueJob(tx, {
-      kind: PARSE_JOB,
-      uniqueKey: `parse:raw:${id}`,
-      payload: { raw_id: id },
-      maxAttempts: options.jobMaxAttempts,
-    });
-    return true;
-  });
+  const id = await storeRawMessage(db, {
+    sourceKey: key,
+    source: source.kind,
+    location: source.location(item, { keep }),
+    sha256,
+    sizeBytes: raw?.length ?? item.size ?? 0,
+    raw,
+    error,
+    verdicts: item.verdicts ?? null,
+  }, { kind: PARSE_JOB, maxAttempts: options.jobMaxAttempts });
+  const stored = id !== undefined;
   await source.finish(item, { keep });
   if (error) logger.warn("Stored {name} without parsing: {error}", { name: item.name, error });
   return !stored ? "known" : keep ? "oversize" : "stored";

@@ -3,16 +3,13 @@
  * linked to the first email and goes no further. Whatever cannot be read is recorded in `parse_error`; the
  * raw bytes stay in `raw_messages`, so a requeued job can parse again after a fix.
  */
-import type { Queryable } from "../db/client.ts";
-import { findEmailId, getRawMessage, insertEmail, linkRawMessage, type RawMessageRow } from "../db/emails.ts";
+import { findEmailId, getRawMessage, linkRawMessage, type RawMessageRow, storeEmail } from "../db/emails.ts";
+import type { NextJob } from "../db/jobs.ts";
 import { type JobHandler, PermanentError } from "../jobs/types.ts";
 import { type ParsedEmail, parseEmail } from "./parse.ts";
 
-/** Called in the parse job's transaction for a new email: enqueue the next stage here. */
-export type OnParsed = (tx: Queryable, emailId: number) => Promise<void>;
-
-/** The handler of `parse` jobs (payload `{raw_id}`). */
-export function parseJobHandler(onParsed?: OnParsed): JobHandler {
+/** The handler of `parse` jobs (payload `{raw_id}`); a new email gets the `next` job in the same statement. */
+export function parseJobHandler(next?: NextJob): JobHandler {
   return async ({ job, db, log }) => {
     const rawId = Number(job.payload.raw_id);
     const row = await getRawMessage(db, rawId);
@@ -20,18 +17,16 @@ export function parseJobHandler(onParsed?: OnParsed): JobHandler {
     if (row.email_id !== null) return; // done before a crash cut the job short
     const parsed = row.raw ? await parseEmail(row.raw) : undefined;
     const email = toEmailRow(row, parsed);
+    const emailId = await storeEmail(db, email, next);
+    if (emailId !== undefined) {
+      log.info("Stored email {emailId} from delivery {rawId}", {
+        emailId,
+        rawId,
+        parseError: email.parseError ?? undefined,
+      });
+      return;
+    }
     await db.transaction(async (tx) => {
-      const emailId = await insertEmail(tx, email);
-      if (emailId !== undefined) {
-        await linkRawMessage(tx, { id: rawId, emailId, error: null });
-        await onParsed?.(tx, emailId);
-        log.info("Stored email {emailId} from delivery {rawId}", {
-          emailId,
-          rawId,
-          parseError: email.parseError ?? undefined,
-        });
-        return;
-      }
       const existing = await findEmailId(tx, { messageId: email.messageId, rawId });
       await linkRawMessage(tx, {
         id: rawId,

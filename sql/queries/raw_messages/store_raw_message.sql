@@ -1,0 +1,16 @@
+-- Stores one delivery with its parse job, in one statement (one round trip, atomic); nothing happens when its
+-- source key is known (a re-listed object, a crash before the move).
+-- $1 source_key, $2 source, $3 location, $4 sha256, $5 size_bytes, $6 raw (bytea or NULL), $7 error (or NULL),
+-- $8 verdicts (JSON text or NULL), $9 parse job kind, $10 its max_attempts
+WITH raw AS (
+  INSERT INTO raw_messages (source_key, source, location, sha256, size_bytes, raw, error, verdicts)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8::text::jsonb)
+  ON CONFLICT (source_key) DO NOTHING
+  RETURNING id
+), job AS (
+  INSERT INTO jobs (kind, unique_key, payload, max_attempts)
+  SELECT $9::text, $9::text || ':raw:' || raw.id, jsonb_build_object('raw_id', raw.id), $10::int
+  FROM raw
+  ON CONFLICT (unique_key) DO NOTHING
+)
+SELECT id FROM raw
