@@ -28,7 +28,8 @@ export async function openDatabase(config: Config, options: { migrate?: boolean 
   if (config.databaseUrl) {
     db = connectPostgres(config.databaseUrl, {
       schema: config.databaseSchema,
-      // Two pools of WORKER_CONCURRENCY slots, plus polling, heartbeats and the health check.
+      // The stages' database work (classify jobs hold no connection while the model answers: at most
+      // 2 x WORKER_CONCURRENCY queries at once), plus polling, heartbeats and the health check.
       max: Math.min(2 * config.workerConcurrency + 4, 40),
       onError: (error) =>
         logger.warn(
@@ -108,7 +109,10 @@ export function createSources(config: Config): PolledSource[] {
   return sources;
 }
 
-/** The LLM classifier of the configuration, or undefined when no OPENAI_API_KEY is set. */
+/**
+ * The LLM classifier of the configuration, or undefined when no OPENAI_API_KEY is set. At most
+ * WORKER_CONCURRENCY requests are in flight at once.
+ */
 export function createLlm(config: Config): LlmClassifier | undefined {
   if (!config.openaiApiKey) return undefined;
   return new LlmClassifier({
@@ -116,20 +120,27 @@ export function createLlm(config: Config): LlmClassifier | undefined {
     baseURL: config.openaiBaseUrl,
     model: config.openaiModel,
     timeoutMs: config.llmTimeoutMs,
+    maxConcurrent: config.workerConcurrency,
   });
 }
 
 /**
  * Worker pools: classification waits on the LLM (hundreds of ms a message), so it has slots of its own; the
- * other stages (parse, route, deliver) share another pool of the same size. With one shared pool the bench
- * reached 60% of the LLM bound at 32 slots, the classify jobs holding most of them.
+ * other stages (parse, route, deliver) share another pool of WORKER_CONCURRENCY slots. With one shared pool
+ * the bench reached 60% of the LLM bound at 32 slots, the classify jobs holding most of them.
  *
- * Each pool claims at most as many jobs ahead as it has slots. A claim counts an attempt, so a process that
- * dies (SIGKILL, OOM, power) costs every job it held one attempt, started or not: with 100 claimed ahead,
- * the fault test's ten kills used up all five attempts of some parse jobs, which then failed.
+ * The classify pool runs twice as many jobs as the model gets requests (the LLM client lets
+ * WORKER_CONCURRENCY requests out at once, see {@linkcode createLlm}): a job reads its email before its turn
+ * and stores the answer after it, so the model's slots never wait on the database. With as many jobs as
+ * requests, that database work (~50 ms a job on a busy process) kept the bench at 76% of the bound at
+ * 200 ms and 32 slots.
+ *
+ * Each pool claims at most as many jobs ahead as WORKER_CONCURRENCY. A claim counts an attempt, so a process
+ * that dies (SIGKILL, OOM, power) costs every job it held one attempt, started or not: with 100 claimed
+ * ahead, the fault test's ten kills used up all five attempts of some parse jobs, which then failed.
  */
 export function stagePools(concurrency: number): PoolOptions[] {
-  return [{ kinds: [CLASSIFY_JOB], concurrency, prefetch: concurrency }, {
+  return [{ kinds: [CLASSIFY_JOB], concurrency: 2 * concurrency, prefetch: concurrency }, {
     concurrency,
     prefetch: concurrency,
   }];

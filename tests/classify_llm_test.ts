@@ -39,6 +39,29 @@ Deno.test("a valid answer is the intent, with model, latency and token counts", 
   );
 });
 
+Deno.test("maxConcurrent requests at most are in flight; a caller aborted while waiting sends none", async () => {
+  await using llm = fakeLlm({ delayMs: 60, intent: "send_info" });
+  const classifier = new LlmClassifier({
+    apiKey: "test-key",
+    baseURL: llm.baseURL,
+    model: "test-model",
+    timeoutMs: 2000,
+    maxConcurrent: 2,
+  });
+  const waiting = new AbortController();
+  const calls = Array.from(
+    { length: 6 },
+    (_, i) => classifier.classify({ subject: `n${i}`, text: "Pricing?" }),
+  );
+  const aborted = classifier.classify(input, waiting.signal);
+  waiting.abort(new Error("stopping"));
+  await assert.rejects(aborted, /stopping/);
+  const results = await Promise.all(calls);
+  assert.deepEqual(results.map((r) => r.intent), Array(6).fill("send_info"));
+  assert.equal(llm.maxInFlight, 2);
+  assert.equal(llm.requests.length, 6, "the aborted caller sent nothing");
+});
+
 Deno.test("malformed JSON is asked once more, then reported as invalid output", async () => {
   await using llm = fakeLlm({ content: "send_info, I think" });
   await assert.rejects(() => llmFor(llm.baseURL).classify(input), LlmInvalidOutput);

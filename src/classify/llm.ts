@@ -18,6 +18,8 @@ export interface LlmOptions {
   timeoutMs: number;
   /** Output budget in tokens: the answer is one short JSON object. */
   maxOutputTokens?: number;
+  /** Requests in flight at most; the others wait their turn (default: no limit). */
+  maxConcurrent?: number;
 }
 
 /** A decided intent with what it cost. */
@@ -102,9 +104,11 @@ export function userPrompt(input: { subject?: string; text: string }, nonce: str
 export class LlmClassifier {
   readonly #client: OpenAI;
   readonly #options: LlmOptions;
+  readonly #slots: Slots;
 
   constructor(options: LlmOptions, client?: OpenAI) {
     this.#options = options;
+    this.#slots = new Slots(options.maxConcurrent ?? Infinity);
     // The SDK's own retries would ignore a long Retry-After; the job queue reschedules instead.
     this.#client = client ??
       new OpenAI({
@@ -119,9 +123,25 @@ export class LlmClassifier {
     return this.#options.model;
   }
 
-  /** Asks for the intent; an invalid answer is asked once more, then {@linkcode LlmInvalidOutput}. */
+  /**
+   * Asks for the intent; an invalid answer is asked once more, then {@linkcode LlmInvalidOutput}. Waits for
+   * a free slot first when `maxConcurrent` requests are in flight (the latency counts from the request).
+   */
   async classify(input: { subject?: string; text: string }, signal?: AbortSignal): Promise<LlmResult> {
     const nonce = await nonceOf(input);
+    const release = await this.#slots.take(signal);
+    try {
+      return await this.#ask(input, nonce, signal);
+    } finally {
+      release();
+    }
+  }
+
+  async #ask(
+    input: { subject?: string; text: string },
+    nonce: string,
+    signal?: AbortSignal,
+  ): Promise<LlmResult> {
     const messages = [
       { role: "system" as const, content: systemPrompt(nonce) },
       { role: "user" as const, content: userPrompt(input, nonce) },
@@ -211,6 +231,46 @@ function retryAfter(headers: Headers | undefined): number | undefined {
   const ms = headers?.get("retry-after-ms");
   if (ms && /^\d+$/.test(ms)) return Number(ms);
   return retryAfterMs(headers?.get("retry-after"));
+}
+
+/** At most `max` holders at once; the others wait in arrival order. */
+class Slots {
+  #free: number;
+  readonly #waiting: (() => void)[] = [];
+
+  constructor(max: number) {
+    this.#free = max;
+  }
+
+  /** Resolves with the function that gives the slot back, once one is free; rejects when `signal` aborts. */
+  async take(signal?: AbortSignal): Promise<() => void> {
+    signal?.throwIfAborted();
+    if (this.#free > 0) {
+      this.#free--;
+    } else {
+      await new Promise<void>((resolve, reject) => {
+        const onAbort = () => {
+          this.#waiting.splice(this.#waiting.indexOf(granted), 1);
+          reject(signal!.reason);
+        };
+        const granted = () => {
+          signal?.removeEventListener("abort", onAbort);
+          resolve();
+        };
+        signal?.addEventListener("abort", onAbort, { once: true });
+        this.#waiting.push(granted);
+      });
+    }
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      // A waiter takes the slot over; only with nobody waiting does it become free.
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#free++;
+    };
+  }
 }
 
 async function nonceOf(input: { subject?: string; text: string }): Promise<string> {

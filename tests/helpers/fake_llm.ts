@@ -14,6 +14,8 @@ export type Behaviour =
 export interface FakeLlm {
   baseURL: string;
   requests: { messages: { role: string; content: string }[]; [k: string]: unknown }[];
+  /** The most requests it was answering at one time. */
+  readonly maxInFlight: number;
   script(...behaviours: Behaviour[]): void;
   [Symbol.asyncDispose](): Promise<void>;
 }
@@ -22,7 +24,16 @@ export interface FakeLlm {
 export function fakeLlm(...initial: Behaviour[]): FakeLlm {
   let script = [...initial];
   const requests: FakeLlm["requests"] = [];
+  let inFlight = 0, maxInFlight = 0;
   const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: () => {} }, async (req) => {
+    maxInFlight = Math.max(maxInFlight, ++inFlight);
+    try {
+      return await answer(req);
+    } finally {
+      inFlight--;
+    }
+  });
+  const answer = async (req: Request) => {
     const body = await req.json();
     requests.push(body);
     const b = script.length > 1 ? script.shift()! : script[0] ?? { intent: "unknown" };
@@ -44,10 +55,13 @@ export function fakeLlm(...initial: Behaviour[]): FakeLlm {
       choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: "stop" }],
       usage: { prompt_tokens: 321, completion_tokens: 7, total_tokens: 328 },
     });
-  });
+  };
   return {
     baseURL: `http://127.0.0.1:${server.addr.port}/v1`,
     requests,
+    get maxInFlight() {
+      return maxInFlight;
+    },
     script: (...b) => (script = [...b]),
     async [Symbol.asyncDispose]() {
       await server.shutdown();
