@@ -1,12 +1,10 @@
 /**
  * The `route` job: runs the intent's handler and the reply policy, and writes every effect to the outbox
- * with its `deliver` job, in one transaction with the routing decision. A crash before the commit leaves no
+ * with its `deliver` job, in one statement with the routing decision. A crash before it commits leaves no
  * trace (the job runs again); after it, the deliver jobs carry on: no effect is lost or doubled.
  */
 import type { Intent } from "../classify/intents.ts";
-import type { Queryable } from "../db/client.ts";
-import { claimReplyWindow, getEmailForRoute, insertEffect, markEmailRouted } from "../db/effects.ts";
-import { enqueueJob } from "../db/jobs.ts";
+import { getEmailForRoute, type PlannedEffect, storeRoute } from "../db/effects.ts";
 import { type JobHandler, PermanentError } from "../jobs/types.ts";
 import { count } from "../metrics.ts";
 import { plan, type PlanConfig } from "./plan.ts";
@@ -47,39 +45,31 @@ export function routeJobHandler(options: RouteOptions): JobHandler {
       rawId: e.raw_id,
     }, options);
 
-    const summary = await db.transaction(async (tx) => {
-      const out = { pending: [] as string[], suppressed: [] as string[] };
-      for (const s of decided.suppressed) {
-        await record(tx, emailId, { kind: "reply", purpose: s.purpose, payload: s.payload }, s.reason);
-        out.suppressed.push(`${s.purpose}: ${s.reason}`);
-      }
-      for (const effect of decided.effects) {
-        let reason: string | null = null;
-        if (effect.kind === "reply") {
-          const recipient = effect.payload.to[0];
-          const free = await claimReplyWindow(tx, {
-            recipient,
-            emailId,
-            windowMs: options.autoReplyWindowMs,
-          });
-          if (!free) reason = "an automatic reply went to this sender within AUTO_REPLY_WINDOW";
-        }
-        const id = await record(tx, emailId, effect, reason);
-        if (reason) {
-          out.suppressed.push(`${effect.purpose}: ${reason}`);
-        } else if (id !== undefined) {
-          await enqueueJob(tx, {
-            kind: DELIVER_JOB,
-            uniqueKey: `deliver:effect:${id}`,
-            payload: { effect_id: id },
-            maxAttempts: options.jobMaxAttempts,
-          });
-          out.pending.push(effect.purpose);
-        }
-      }
-      await markEmailRouted(tx, emailId);
-      return out;
+    const effects: PlannedEffect[] = [
+      ...decided.suppressed.map((x) => ({
+        kind: "reply" as const,
+        purpose: x.purpose,
+        payload: x.payload,
+        reason: x.reason,
+        windowRecipient: null,
+      })),
+      ...decided.effects.map((x) => ({
+        ...x,
+        reason: null,
+        windowRecipient: x.kind === "reply" ? x.payload.to[0] ?? null : null,
+      })),
+    ];
+    const stored = await storeRoute(db, {
+      emailId,
+      effects,
+      windowMs: options.autoReplyWindowMs,
+      windowReason: "an automatic reply went to this sender within AUTO_REPLY_WINDOW",
+      deliver: { kind: DELIVER_JOB, maxAttempts: options.jobMaxAttempts },
     });
+    const summary = {
+      pending: stored.filter((x) => x.state === "pending").map((x) => x.purpose),
+      suppressed: stored.filter((x) => x.state === "suppressed").map((x) => `${x.purpose}: ${x.reason}`),
+    };
     const help = "Automatic replies withheld, by reason.";
     if (e.automated) count("ses_daemon_bot_auto_replies_suppressed_total", help, { reason: "automated" });
     for (const line of summary.suppressed) {
@@ -93,23 +83,6 @@ export function routeJobHandler(options: RouteOptions): JobHandler {
     });
     return { type: "done" };
   };
-}
-
-function record(
-  tx: Queryable,
-  emailId: number,
-  effect: { kind: "reply" | "forward" | "webhook"; purpose: string; payload: unknown },
-  suppressedReason: string | null,
-): Promise<number | undefined> {
-  return insertEffect(tx, {
-    emailId,
-    kind: effect.kind,
-    purpose: effect.purpose,
-    idempotencyKey: `email:${emailId}:${effect.purpose}`,
-    payload: effect.payload,
-    state: suppressedReason ? "suppressed" : "pending",
-    reason: suppressedReason,
-  });
 }
 
 /** A short, bounded label for a suppression reason (metrics labels must not be free text). */

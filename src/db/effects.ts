@@ -1,6 +1,7 @@
 /** Typed wrappers of `sql/queries/effects/*.sql` and the routing queries of `emails`. */
 import type { Queryable } from "./client.ts";
-import insertEffectSql from "../../sql/queries/effects/insert_effect.sql" with { type: "text" };
+import type { NextJob } from "./jobs.ts";
+import storeRouteSql from "../../sql/queries/effects/store_route.sql" with { type: "text" };
 import getEffectSql from "../../sql/queries/effects/get_effect.sql" with { type: "text" };
 import markEffectDeliveredSql from "../../sql/queries/effects/mark_effect_delivered.sql" with {
   type: "text",
@@ -11,10 +12,8 @@ import recordEffectFailureSql from "../../sql/queries/effects/record_effect_fail
 import retryFailedEffectsSql from "../../sql/queries/effects/retry_failed_effects.sql" with { type: "text" };
 import listEffectsSql from "../../sql/queries/effects/list_effects.sql" with { type: "text" };
 import countEffectsSql from "../../sql/queries/effects/count_effects.sql" with { type: "text" };
-import claimReplyWindowSql from "../../sql/queries/effects/claim_reply_window.sql" with { type: "text" };
 import reserveSendSlotSql from "../../sql/queries/effects/reserve_send_slot.sql" with { type: "text" };
 import getEmailForRouteSql from "../../sql/queries/emails/get_email_for_route.sql" with { type: "text" };
-import markEmailRoutedSql from "../../sql/queries/emails/mark_email_routed.sql" with { type: "text" };
 import markEmailProcessedIfDoneSql from "../../sql/queries/emails/mark_email_processed_if_done.sql" with {
   type: "text",
 };
@@ -24,29 +23,46 @@ import getRawBytesSql from "../../sql/queries/raw_messages/get_raw_bytes.sql" wi
 /** Effect states, as the table's CHECK allows. */
 export type EffectState = "pending" | "delivered" | "failed" | "suppressed";
 
-/** Parameters of {@linkcode insertEffect}. */
-export interface EffectParams {
-  emailId: number;
+/** One effect routing decided. */
+export interface PlannedEffect {
   kind: "reply" | "forward" | "webhook";
   purpose: string;
-  idempotencyKey: string;
   payload: unknown;
+  /** Why the policy withheld it, or null when it may go. */
+  reason: string | null;
+  /** A reply that may go: its recipient, whose reply window it must take first (else null). */
+  windowRecipient: string | null;
+}
+
+/** An effect {@linkcode storeRoute} stored. */
+export interface StoredEffect {
+  purpose: string;
   state: "pending" | "suppressed";
   reason: string | null;
 }
 
-/** Records an effect; returns its id, or undefined when its idempotency key exists. */
-export async function insertEffect(q: Queryable, p: EffectParams): Promise<number | undefined> {
-  const { rows } = await q.query<{ id: number }>(insertEffectSql, [
+/**
+ * Stores a routing decision in one statement: the effects (a reply whose recipient's window is taken is
+ * suppressed with `windowReason`), a `deliver` job per pending effect, and the email routed. Returns the
+ * effects stored (none when the email was routed before).
+ */
+export async function storeRoute(
+  q: Queryable,
+  p: { emailId: number; effects: PlannedEffect[]; windowMs: number; windowReason: string; deliver: NextJob },
+): Promise<StoredEffect[]> {
+  const { rows } = await q.query<StoredEffect>(storeRouteSql, [
     p.emailId,
-    p.kind,
-    p.purpose,
-    p.idempotencyKey,
-    JSON.stringify(p.payload),
-    p.state,
-    p.reason,
+    p.effects.map((e) => e.kind),
+    p.effects.map((e) => e.purpose),
+    p.effects.map((e) => JSON.stringify(e.payload)),
+    p.effects.map((e) => e.reason),
+    p.effects.map((e) => e.windowRecipient),
+    p.windowMs,
+    p.windowReason,
+    p.deliver.kind,
+    p.deliver.maxAttempts,
   ]);
-  return rows[0]?.id;
+  return rows;
 }
 
 /** A stored effect. */
@@ -116,14 +132,6 @@ export async function countEffects(
   return (await q.query<{ kind: string; state: EffectState; count: number }>(countEffectsSql)).rows;
 }
 
-/** Takes the recipient's reply window for an email; false when a reply went to them within `windowMs`. */
-export async function claimReplyWindow(
-  q: Queryable,
-  p: { recipient: string; emailId: number; windowMs: number },
-): Promise<boolean> {
-  return (await q.query(claimReplyWindowSql, [p.recipient, p.emailId, p.windowMs])).rows.length === 1;
-}
-
 /** Reserves the next slot of the global send rate; returns how many ms to wait for it. */
 export async function reserveSendSlot(q: Queryable, spacingMs: number): Promise<number> {
   return (await q.query<{ wait_ms: number }>(reserveSendSlotSql, [spacingMs])).rows[0].wait_ms;
@@ -153,11 +161,6 @@ export interface EmailForRoute {
 /** Reads an email for routing. */
 export async function getEmailForRoute(q: Queryable, id: number): Promise<EmailForRoute | undefined> {
   return (await q.query<EmailForRoute>(getEmailForRouteSql, [id])).rows[0];
-}
-
-/** Records the routing decision; false when the email was routed before. */
-export async function markEmailRouted(q: Queryable, id: number): Promise<boolean> {
-  return (await q.query(markEmailRoutedSql, [id])).count === 1;
 }
 
 /** Marks the email processed when none of its effects is pending. */
