@@ -106,7 +106,7 @@ export const CONFIG_VARS: readonly VarSpec[] = [
   {
     name: "WORKER_CONCURRENCY",
     default: "4",
-    description: "Jobs run at once (1–256) by classification, and again by the other stages together.",
+    description: "LLM requests in flight (1–256), and jobs run at once by the other stages together.",
   },
   {
     name: "POLL_INTERVAL",

@@ -39,13 +39,16 @@ export function folderSource(dir: string): MailSource {
       }),
     location: (item) => target(item),
     async finish(item) {
-      await Deno.mkdir(processed, { recursive: true });
-      try {
-        // rename() replaces an older file of the same name in processed/: its content is in the database.
-        await Deno.rename(join(dir, item.name), target(item));
-      } catch (error) {
-        // Another instance moved it first.
-        if (!(error instanceof Deno.errors.NotFound)) throw error;
+      // rename() replaces an older file of the same name in processed/: its content is in the database.
+      // processed/ is made on the first NotFound only (one file operation a message, not two).
+      for (let tries = 1;; tries++) {
+        try {
+          return await Deno.rename(join(dir, item.name), target(item));
+        } catch (error) {
+          if (!(error instanceof Deno.errors.NotFound)) throw error;
+          if (tries > 1) return; // another instance moved it first
+          await Deno.mkdir(processed, { recursive: true });
+        }
       }
     },
   };
