@@ -6,7 +6,7 @@
  * own label, and the rules decided before the model whether any reply may be sent at all.
  */
 import OpenAI from "openai";
-import { encodeHex } from "../mail/hex.ts";
+import { sha256Hex } from "../mail/hex.ts";
 import { retryAfterMs } from "../retry_after.ts";
 import { decodeIntentFlags, type Intent, isIntent } from "./intents.ts";
 
@@ -128,7 +128,7 @@ export class LlmClassifier {
    * a free slot first when `maxConcurrent` requests are in flight (the latency counts from the request).
    */
   async classify(input: { subject?: string; text: string }, signal?: AbortSignal): Promise<LlmResult> {
-    const nonce = await nonceOf(input);
+    const nonce = nonceOf(input);
     const release = await this.#slots.take(signal);
     try {
       return await this.#ask(input, nonce, signal);
@@ -273,8 +273,7 @@ class Slots {
   }
 }
 
-async function nonceOf(input: { subject?: string; text: string }): Promise<string> {
+function nonceOf(input: { subject?: string; text: string }): string {
   // Derived from the content so a retried job sends the same prompt; unguessable from inside the email.
-  const bytes = new TextEncoder().encode(`${input.subject ?? ""}\u0000${input.text}`);
-  return encodeHex(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes))).slice(0, 16);
+  return sha256Hex(`${input.subject ?? ""}\u0000${input.text}`).slice(0, 16);
 }

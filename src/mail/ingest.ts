@@ -3,7 +3,7 @@
  * is the source object moved or deleted. A crash between the commit and the move leaves the object in place;
  * the next poll finds its source key stored and just moves it: never a second row, never a lost message.
  */
-import { encodeHex } from "./hex.ts";
+import { sha256Hex } from "./hex.ts";
 import type { Db } from "../db/client.ts";
 import { insertSourceError, isSourceKeyKnown, storeRawMessage } from "../db/emails.ts";
 import { errorText, log } from "../log.ts";
@@ -63,7 +63,7 @@ export async function ingestItem(
       error = oversize(raw.length);
       raw = null;
     }
-    sha256 = raw ? await digest(raw) : "";
+    sha256 = raw ? sha256Hex(raw) : "";
     key ??= raw ? `sha256:${sha256}` : `${source.kind}:${item.name}:${item.size}`;
   }
   const keep = raw === null;
@@ -145,8 +145,4 @@ export async function pollSource(
   }
   await Promise.all(running);
   return summary;
-}
-
-async function digest(bytes: Uint8Array): Promise<string> {
-  return encodeHex(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>)));
 }
