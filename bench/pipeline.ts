@@ -17,6 +17,7 @@ import { copies, type CorpusFile, loadCorpus } from "./corpus.ts";
 import type { Schemas } from "./schemas.ts";
 
 const MAX_MESSAGE_BYTES = 41_943_040;
+const DAEMON_POOL_SIZE = loadConfig(() => undefined).databasePoolSize;
 
 /** What {@linkcode benchIngest} measured. */
 export interface IngestResult {
@@ -42,7 +43,7 @@ export async function benchIngest(
     region: "us-east-1",
     endpoint: s3.endpoint,
   }, s3.client);
-  return await withDb(o.url, await o.schemas.create("ingest"), o.concurrency, async (db) => {
+  return await withDb(o.url, await o.schemas.create("ingest"), async (db) => {
     const started = performance.now();
     // The daemon's ingest concurrency (src/daemon.ts): min(WORKER_CONCURRENCY, 16).
     const summary = await pollSource(db, source, {
@@ -113,7 +114,7 @@ export async function benchE2e(o: E2eOptions): Promise<E2ePoint[]> {
         ? o.zeroLatencyMessages
         : Math.max(20, 4 * c, Math.ceil(bound * o.seconds));
       const schema = await o.schemas.create(`e2e_${latency}_${c}`);
-      const point = await withDb(o.url, schema, c, async (db) => {
+      const point = await withDb(o.url, schema, async (db) => {
         const elapsed = await runArrivals(db, {
           corpus,
           messages,
@@ -255,9 +256,9 @@ async function classifyRate(db: Db): Promise<number> {
   return n > 1 && span > 0 ? Math.round((n - 1) / span) : 0;
 }
 
-async function withDb<T>(url: string, schema: string, concurrency: number, fn: (db: Db) => Promise<T>) {
-  // The pool size the daemon gives itself (src/app.ts openDatabase).
-  const db = connectPostgres(url, { schema, max: Math.min(concurrency + 4, 40), applicationName: "bench" });
+async function withDb<T>(url: string, schema: string, fn: (db: Db) => Promise<T>) {
+  // The daemon's pool (src/app.ts openDatabase): DATABASE_POOL_SIZE at its default.
+  const db = connectPostgres(url, { schema, max: DAEMON_POOL_SIZE, applicationName: "bench" });
   try {
     await migrate(db);
     return await fn(db);

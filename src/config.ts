@@ -8,6 +8,7 @@
 export interface Config {
   databaseUrl: string | undefined;
   databaseSchema: string | undefined;
+  databasePoolSize: number;
   dataDir: string;
   sesBucket: string | undefined;
   sesPrefix: string;
@@ -72,6 +73,11 @@ export const CONFIG_VARS: readonly VarSpec[] = [
     name: "DATABASE_SCHEMA",
     default: "",
     description: "Schema for all tables (search_path). Empty: public.",
+  },
+  {
+    name: "DATABASE_POOL_SIZE",
+    default: "6",
+    description: "PostgreSQL connections per instance (1–100), plus one for LISTEN; queries beyond pipeline.",
   },
   {
     name: "DATA_DIR",
@@ -336,6 +342,7 @@ export function loadConfig(env: (name: string) => string | undefined = (n) => De
   const config: Config = {
     databaseUrl: url("DATABASE_URL", ["postgres:", "postgresql:"]),
     databaseSchema: opt("DATABASE_SCHEMA"),
+    databasePoolSize: int("DATABASE_POOL_SIZE", 1, 100),
     dataDir: str("DATA_DIR"),
     sesBucket: opt("SES_BUCKET"),
     sesPrefix: str("SES_PREFIX"),
