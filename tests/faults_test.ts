@@ -122,6 +122,15 @@ Deno.test("PostgreSQL connections cut twice mid-run: the daemon reconnects; noth
       );
     }
     await until(async () => await count(t.db, "emails", "processed") === 154, 180_000, "all 154 processed");
+  } catch (error) {
+    // What was left, for whoever reads a red CI.
+    const open = await t.db.query(
+      "SELECT id, kind, state, attempts, locked_by IS NOT NULL AS leased, locked_until - now() AS lease_left, run_at, last_error FROM jobs WHERE state <> 'done' ORDER BY id LIMIT 20",
+    );
+    throw new Error(
+      `${error}\nopen jobs: ${JSON.stringify(open.rows)}\nlast lines:\n` +
+        d.lines.slice(-30).map((l) => JSON.stringify(l)).join("\n"),
+    );
   } finally {
     await admin.close();
     d.child.kill("SIGTERM");

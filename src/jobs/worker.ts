@@ -456,17 +456,25 @@ export class Worker {
   async #record(job: ClaimedJob, outcome: Exclude<Outcome, { type: "done" }>, jobLog: typeof logger) {
     const workerId = this.#options.workerId;
     // The outcome must reach the database; if it is briefly down, try a few times before leaving it to the lease.
+    // Each try has a deadline: a statement sent on a connection postgres.js lost can stay unsettled, and the
+    // job would stay in its slot, its lease renewed, for good (seen in the connection-cut fault test).
     for (let attempt = 1;; attempt++) {
       try {
         if (outcome.type === "fail") {
-          const ok = await failJob(this.#db, { id: job.id, workerId, error: outcome.reason });
+          const ok = await limited(
+            "recording a failed job",
+            failJob(this.#db, { id: job.id, workerId, error: outcome.reason }),
+          );
           this.#count(ok ? "failed" : "lost", jobLog, job);
           if (ok) jobLog.error("Job failed for good: {reason}", { reason: outcome.reason });
         } else {
           const delay = outcome.delayMs ??
             backoffMs(job.attempts, { baseMs: this.#options.backoffMs, random: this.#options.random?.() });
           const runAt = new Date(Date.now() + delay);
-          const state = await retryJob(this.#db, { id: job.id, workerId, error: outcome.reason, runAt });
+          const state = await limited(
+            "recording a job's retry",
+            retryJob(this.#db, { id: job.id, workerId, error: outcome.reason, runAt }),
+          );
           this.#count(state === "failed" ? "failed" : state ? "retried" : "lost", jobLog, job);
           if (state === "failed") {
             jobLog.error("Job failed after {attempts} attempts: {reason}", {
