@@ -1,4 +1,5 @@
 /** Typed wrappers of `sql/queries/effects/*.sql` and the routing queries of `emails`. */
+import { fromBase64 } from "./base64.ts";
 import type { Queryable } from "./client.ts";
 import type { NextJob } from "./jobs.ts";
 import storeRouteSql from "../../sql/queries/effects/store_route.sql" with { type: "text" };
@@ -170,7 +171,8 @@ export async function markEmailProcessedIfDone(q: Queryable, id: number): Promis
 
 /** The raw bytes of a delivery, or null when they were not stored (oversize). */
 export async function getRawBytes(q: Queryable, id: number): Promise<Uint8Array | null> {
-  return (await q.query<{ raw: Uint8Array | null }>(getRawBytesSql, [id])).rows[0]?.raw ?? null;
+  const raw = (await q.query<{ raw: string | null }>(getRawBytesSql, [id])).rows[0]?.raw;
+  return raw === undefined || raw === null ? null : fromBase64(raw);
 }
 
 /** Locks the email's row until the transaction ends (serialises the deliveries of one email's effects). */

@@ -1,4 +1,5 @@
 /** Typed wrappers of `sql/queries/raw_messages/*.sql` and `sql/queries/emails/*.sql`. */
+import { fromBase64, toBase64 } from "./base64.ts";
 import type { Queryable } from "./client.ts";
 import type { NextJob } from "./jobs.ts";
 import storeRawMessageSql from "../../sql/queries/raw_messages/store_raw_message.sql" with { type: "text" };
@@ -62,7 +63,7 @@ export async function storeRawMessage(
     p.location,
     p.sha256,
     p.sizeBytes,
-    p.raw,
+    p.raw === null ? null : toBase64(p.raw),
     p.error,
     p.verdicts ? JSON.stringify(p.verdicts) : null,
     parse.kind,
@@ -73,7 +74,9 @@ export async function storeRawMessage(
 
 /** Reads a stored delivery with its bytes. */
 export async function getRawMessage(q: Queryable, id: number): Promise<RawMessageRow | undefined> {
-  return (await q.query<RawMessageRow>(getRawMessageSql, [id])).rows[0];
+  const row =
+    (await q.query<Omit<RawMessageRow, "raw"> & { raw: string | null }>(getRawMessageSql, [id])).rows[0];
+  return row && { ...row, raw: row.raw === null ? null : fromBase64(row.raw) };
 }
 
 /** Records the email a delivery became or duplicated. */
