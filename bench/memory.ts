@@ -1,12 +1,17 @@
 /**
  * Memory: the daemon's own peak RSS, measured on a child process (`run --once` over an inbox folder, the
  * offline classifier, the file transport), sampled from /proc/<pid>/status: VmHWM is the kernel's high-water
- * mark, so a spike between two samples is not missed.
+ * mark, so a spike between two samples is not missed. The child gets the unit's MALLOC_ARENA_MAX.
  */
 import { connectPostgres } from "../src/db/client.ts";
 import { cliCommand } from "../tests/helpers/cli.ts";
 import { loadCorpus, writeCorpusCopies } from "./corpus.ts";
 import type { Schemas } from "./schemas.ts";
+
+/** The unit's MALLOC_ARENA_MAX (ses-daemon-bot.service), so the daemon is measured as it runs there. */
+const UNIT_MALLOC_ARENA_MAX = /^Environment=MALLOC_ARENA_MAX=(\d+)$/m.exec(
+  Deno.readTextFileSync(new URL("../ses-daemon-bot.service", import.meta.url)),
+)?.[1];
 
 /** What one daemon run measured. */
 export interface RssResult {
@@ -71,6 +76,7 @@ async function runDaemonOnce(
     WORKER_CONCURRENCY: String(o.concurrency),
     SEND_RATE: "10000",
     LOG_LEVEL: "warning",
+    ...(UNIT_MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: UNIT_MALLOC_ARENA_MAX } : {}),
   }).spawn();
   const started = performance.now();
   const output = Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text()]);
