@@ -32,6 +32,8 @@ export async function openDatabase(config: Config, options: { migrate?: boolean 
       // per-write cost is what limits this process (e2e bench, 200 ms / c=32: 6 connections 89-90% of the
       // bound, 12 87-89%, 40 84-85%). Classify jobs hold none while the model answers.
       max: config.databasePoolSize,
+      // A lost statement fails its job after a minute, and the job runs again (see connectPostgres).
+      answerTimeoutMs: 60_000,
       onError: (error) =>
         logger.warn(
           "A PostgreSQL connection broke mid-write (postgres.js 3.4.9); replaced the pool: {error}",

@@ -75,3 +75,28 @@ Deno.test({
   await db.close();
   await admin.close();
 });
+
+Deno.test("answerTimeoutMs: a statement or a transaction's end with no answer in time is given up, with why", async () => {
+  const db = connectPostgres(TEST_DATABASE_URL, { max: 2, answerTimeoutMs: 300 });
+  try {
+    await assert.rejects(
+      db.query("SELECT pg_sleep(1)"),
+      /PostgreSQL gave no answer to a statement in 300 ms/,
+    );
+    assert.deepEqual((await db.query("SELECT 1 AS one")).rows, [{ one: 1 }], "answers in time pass");
+    // The transaction's own statements are limited too; its callback's other work is not.
+    assert.equal(
+      await db.transaction(async (tx) => {
+        await sleep(400);
+        return (await tx.query<{ two: number }>("SELECT 2 AS two")).rows[0].two;
+      }),
+      2,
+    );
+    await assert.rejects(
+      db.transaction((tx) => tx.query("SELECT pg_sleep(1)")),
+      /PostgreSQL gave no answer to a statement in 300 ms/,
+    );
+  } finally {
+    await db.close();
+  }
+});

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { connectPostgres } from "../src/db/client.ts";
+import { connectPostgres, type Db } from "../src/db/client.ts";
 import { copyEml } from "./helpers/cli.ts";
 import { CORPUS_DIR, corpusFiles } from "./helpers/corpus.ts";
 import { startDaemon, writeCopies } from "./helpers/daemon.ts";
@@ -16,6 +16,15 @@ import { testS3 } from "./helpers/s3.ts";
 import { webhookReceiver } from "./helpers/webhook_receiver.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The error with the open jobs and the daemon's last log lines, for whoever reads a red CI. */
+async function whatIsLeft(error: unknown, db: Db, lines: Record<string, unknown>[]): Promise<string> {
+  const open = await db.query(
+    "SELECT id, kind, state, attempts, locked_by IS NOT NULL AS leased, locked_until - now() AS lease_left, run_at, last_error FROM jobs WHERE state <> 'done' ORDER BY id LIMIT 20",
+  );
+  return `${error}\nopen jobs: ${JSON.stringify(open.rows)}\nlast lines:\n` +
+    lines.slice(-30).map((l) => JSON.stringify(l)).join("\n");
+}
 
 async function until(what: () => Promise<boolean>, timeoutMs: number, label: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -123,14 +132,7 @@ Deno.test("PostgreSQL connections cut twice mid-run: the daemon reconnects; noth
     }
     await until(async () => await count(t.db, "emails", "processed") === 154, 180_000, "all 154 processed");
   } catch (error) {
-    // What was left, for whoever reads a red CI.
-    const open = await t.db.query(
-      "SELECT id, kind, state, attempts, locked_by IS NOT NULL AS leased, locked_until - now() AS lease_left, run_at, last_error FROM jobs WHERE state <> 'done' ORDER BY id LIMIT 20",
-    );
-    throw new Error(
-      `${error}\nopen jobs: ${JSON.stringify(open.rows)}\nlast lines:\n` +
-        d.lines.slice(-30).map((l) => JSON.stringify(l)).join("\n"),
-    );
+    throw new Error(await whatIsLeft(error, t.db, d.lines));
   } finally {
     await admin.close();
     d.child.kill("SIGTERM");
@@ -179,14 +181,7 @@ Deno.test("SIGKILL at random moments, ten times, over hundreds of messages throu
       `all ${total} processed`,
     );
   } catch (error) {
-    // What was left, for whoever reads a red CI.
-    const open = await t.db.query(
-      "SELECT id, kind, state, attempts, locked_by IS NOT NULL AS leased, run_at, last_error FROM jobs WHERE state <> 'done' ORDER BY id LIMIT 20",
-    );
-    throw new Error(
-      `${error}\nopen jobs: ${JSON.stringify(open.rows)}\nlast lines:\n` +
-        last.lines.slice(-20).map((l) => JSON.stringify(l)).join("\n"),
-    );
+    throw new Error(await whatIsLeft(error, t.db, last.lines));
   } finally {
     last.child.kill("SIGTERM");
     await last.exited;

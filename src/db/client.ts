@@ -4,6 +4,7 @@
  * differences (int8 as number, row counts, transactions, LISTEN).
  */
 import postgres from "postgres";
+import { withTimeout } from "../timeout.ts";
 
 /** Something that runs one SQL statement: the database itself, or an open transaction. */
 export interface Queryable {
@@ -42,6 +43,14 @@ export interface PostgresOptions {
    * replaced by then.
    */
   onError?: (error: unknown) => void;
+  /**
+   * A statement (and a transaction's BEGIN, COMMIT or ROLLBACK) with no answer after this many ms is given up
+   * with an error; `exec` (migration scripts) has no limit. A statement postgres.js loses with a cut
+   * connection never settles: without a limit, the job that sent it kept its worker slot, its lease renewed,
+   * for good (the connection-cut fault test, about one run in five with 6 pipelining connections). Every
+   * statement of the pipeline is idempotent, so a late answer to one given up changes nothing. Default: none.
+   */
+  answerTimeoutMs?: number;
 }
 
 // int8 (ids, sizes, counts) as a JS number: PGlite does this already; ids stay far below 2^53.
@@ -145,6 +154,13 @@ export function connectPostgres(url: string, options: PostgresOptions = {}): Db 
     }, 0);
   };
   brokenListeners.add(broken);
+  const answerMs = options.answerTimeoutMs;
+  const limit = <T>(promise: Promise<T>, what: string): Promise<T> =>
+    answerMs === undefined ? promise : withTimeout(
+      promise,
+      answerMs,
+      `PostgreSQL gave no answer to ${what} in ${answerMs} ms (connection lost?)`,
+    );
   const run = async <Row>(
     q: postgres.Sql | postgres.TransactionSql,
     text: string,
@@ -152,8 +168,44 @@ export function connectPostgres(url: string, options: PostgresOptions = {}): Db 
   ) => {
     // Named prepared statements: the texts are a fixed set (sql/queries), so each is parsed and planned once
     // per connection instead of on every call.
-    const res = await q.unsafe(text, (params ?? []) as postgres.ParameterOrJSON<never>[], { prepare: true });
+    const res = await limit(
+      q.unsafe(text, (params ?? []) as postgres.ParameterOrJSON<never>[], { prepare: true }),
+      "a statement",
+    );
     return { rows: [...res] as Row[], count: res.count };
+  };
+  const transaction = async <T>(fn: (tx: Queryable) => Promise<T>): Promise<T> => {
+    // BEGIN (until the callback starts) and COMMIT or ROLLBACK (after it ends) are limited like statements.
+    let started: () => void = () => {};
+    let ended: () => void = () => {};
+    const callbackStarted = new Promise<void>((resolve) => started = resolve);
+    const callbackEnded = new Promise<void>((resolve) => ended = resolve);
+    let failed: { error: unknown } | undefined;
+    const tx = sql.begin(async (t) => {
+      started();
+      try {
+        return await fn({
+          query: (text, params) => run(t, text, params),
+          exec: async (text) => {
+            await t.unsafe(text);
+          },
+        });
+      } catch (error) {
+        failed = { error };
+        throw error;
+      } finally {
+        ended();
+      }
+    }) as Promise<T>;
+    if (answerMs === undefined) return await tx;
+    await Promise.race([tx, limit(callbackStarted, "BEGIN")]);
+    await Promise.race([tx, callbackEnded]);
+    try {
+      return await limit(tx, "the end of a transaction");
+    } catch (error) {
+      // A ROLLBACK stuck behind the statement that failed says less than that statement's error.
+      throw failed ? failed.error : error;
+    }
   };
   return {
     kind: "postgres",
@@ -161,15 +213,7 @@ export function connectPostgres(url: string, options: PostgresOptions = {}): Db 
     exec: async (text) => {
       await sql.unsafe(text);
     },
-    transaction: async <T>(fn: (tx: Queryable) => Promise<T>) =>
-      (await sql.begin((tx) =>
-        fn({
-          query: (text, params) => run(tx, text, params),
-          exec: async (text) => {
-            await tx.unsafe(text);
-          },
-        })
-      )) as T,
+    transaction,
     listen: async (channel, onNotify) => {
       const l: { channel: string; onNotify: () => void; unlisten?: () => Promise<void> } = {
         channel,

@@ -26,7 +26,8 @@ export async function migrate(db: Db): Promise<string[]> {
   return await db.transaction(async (tx) => {
     // Lock first: two processes both running CREATE TABLE IF NOT EXISTS would still race on the catalog.
     // The lock key includes the schema so that separate schemas (tests, shared servers) do not wait on each other.
-    await tx.query("SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))", [MIGRATION_LOCK]);
+    // exec, not query: waiting here for another instance's migrations has no time limit.
+    await tx.exec(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK}, hashtext(current_schema()))`);
     await tx.query(
       "CREATE TABLE IF NOT EXISTS schema_migrations (version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
     );
