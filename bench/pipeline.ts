@@ -3,7 +3,7 @@
  * job; and end to end (parse → classify with the local fake LLM → route → deliver to the file transport) at
  * several LLM latencies and worker concurrencies, against the bound concurrency / latency.
  */
-import { jobHandlers, stagePools } from "../src/app.ts";
+import { ANSWER_TIMEOUT_MS, jobHandlers, stagePools } from "../src/app.ts";
 import { loadConfig } from "../src/config.ts";
 import { connectPostgres, type Db } from "../src/db/client.ts";
 import { migrate } from "../src/db/migrate.ts";
@@ -258,8 +258,13 @@ async function classifyRate(db: Db): Promise<number> {
 }
 
 async function withDb<T>(url: string, schema: string, fn: (db: Db) => Promise<T>) {
-  // The daemon's pool (src/app.ts openDatabase): DATABASE_POOL_SIZE at its default.
-  const db = connectPostgres(url, { schema, max: DAEMON_POOL_SIZE, applicationName: "bench" });
+  // The daemon's pool (src/app.ts openDatabase): DATABASE_POOL_SIZE at its default, the same deadline.
+  const db = connectPostgres(url, {
+    schema,
+    max: DAEMON_POOL_SIZE,
+    answerTimeoutMs: ANSWER_TIMEOUT_MS,
+    applicationName: "bench",
+  });
   try {
     await migrate(db);
     return await fn(db);

@@ -22,6 +22,9 @@ import type { MailSource } from "./mail/source.ts";
 
 const logger = log("db");
 
+/** A statement lost with a cut connection fails its job after this long, and the job runs again. */
+export const ANSWER_TIMEOUT_MS = 60_000;
+
 /** Opens the configured database (PostgreSQL, or PGlite in DATA_DIR) and applies pending migrations. */
 export async function openDatabase(config: Config, options: { migrate?: boolean } = {}): Promise<Db> {
   let db: Db;
@@ -32,8 +35,7 @@ export async function openDatabase(config: Config, options: { migrate?: boolean 
       // per-write cost is what limits this process (e2e bench, 200 ms / c=32: 6 connections 89-90% of the
       // bound, 12 87-89%, 40 84-85%). Classify jobs hold none while the model answers.
       max: config.databasePoolSize,
-      // A lost statement fails its job after a minute, and the job runs again (see connectPostgres).
-      answerTimeoutMs: 60_000,
+      answerTimeoutMs: ANSWER_TIMEOUT_MS,
       onError: (error) =>
         logger.warn(
           "A PostgreSQL connection broke mid-write (postgres.js 3.4.9); replaced the pool: {error}",
