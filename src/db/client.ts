@@ -198,7 +198,10 @@ export function connectPostgres(url: string, options: PostgresOptions = {}): Db 
       }
     }) as Promise<T>;
     if (answerMs === undefined) return await tx;
-    await Promise.race([tx, limit(callbackStarted, "BEGIN")]);
+    // The BEGIN deadline ends when the callback starts or the transaction settles (a failed BEGIN), so no
+    // timer outlives the transaction.
+    const settled = tx.then(() => {}, () => {});
+    await Promise.race([tx, limit(Promise.race([callbackStarted, settled]), "BEGIN")]);
     await Promise.race([tx, callbackEnded]);
     try {
       return await limit(tx, "the end of a transaction");
