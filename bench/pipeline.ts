@@ -99,7 +99,9 @@ export interface E2eOptions {
 /**
  * Mail a person wrote (the corpus labels), so that every message goes to the model. Mail arrives as the
  * daemon sees it: files land in the inbox folder at 1.25 x the bound (all at once at latency 0), and every
- * tick the source is polled and the running worker notified. Arriving a little faster than the bound keeps
+ * tick the source is polled and the running worker notified. The files are written to a staging folder
+ * before the clock starts and moved into the inbox as they arrive (as a Maildir delivery does): writing
+ * mail is the sender's work, not the daemon's, and held in this process it took the daemon's event loop. Arriving a little faster than the bound keeps
  * a small backlog, so the figure is the pipeline's capacity, with the stages interleaved as in steady state.
  * The clock runs from the first arrival to the last message processed (every effect delivered).
  */
@@ -157,6 +159,8 @@ async function runArrivals(db: Db, o: {
 }): Promise<number> {
   const inbox = await Deno.makeTempDir({ prefix: "bench-inbox-" });
   const outbox = await Deno.makeTempDir({ prefix: "bench-outbox-" });
+  // The mail, written before the clock starts beside the inbox (one file system: a move is a rename).
+  const staging = await Deno.makeTempDir({ prefix: "bench-staging-" });
   const env: Record<string, string> = {
     ...o.env,
     OUTBOX_DIR: outbox,
@@ -169,19 +173,20 @@ async function runArrivals(db: Db, o: {
     pools: stagePools(o.concurrency),
   });
   const source = folderSource(inbox);
-  // Made before the clock starts: preparing the test mail is not the daemon's work.
-  const mail = [...copies(o.corpus, o.messages)];
+  const names: string[] = [];
   try {
+    for (const m of copies(o.corpus, o.messages)) {
+      await Deno.writeFile(`${staging}/${m.name}`, m.bytes);
+      names.push(m.name);
+    }
     await worker.start();
     const started = performance.now();
     let sent = 0;
     for (;;) {
       const due = Math.min(o.messages, Math.floor(((performance.now() - started) / 1000) * o.perSecond) + 1);
       if (due > sent) {
-        for (; sent < due; sent++) {
-          const m = mail[sent];
-          await Deno.writeFile(`${inbox}/${m.name}`, m.bytes);
-        }
+        // renameSync: ~5 us of this thread a file, where an awaited rename takes ~45 us (measured).
+        for (; sent < due; sent++) Deno.renameSync(`${staging}/${names[sent]}`, `${inbox}/${names[sent]}`);
         // The daemon's ingest concurrency (src/daemon.ts): min(WORKER_CONCURRENCY, 16).
         const summary = await pollSource(db, source, {
           maxMessageBytes: MAX_MESSAGE_BYTES,
@@ -198,6 +203,7 @@ async function runArrivals(db: Db, o: {
     await worker.stop(5_000);
     await Deno.remove(inbox, { recursive: true });
     await Deno.remove(outbox, { recursive: true });
+    await Deno.remove(staging, { recursive: true });
   }
 }
 
