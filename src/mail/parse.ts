@@ -68,7 +68,9 @@ export async function parseEmail(raw: Uint8Array): Promise<ParsedEmail> {
   if (raw.length > 0 && !KNOWN_HEADERS.some((k) => k in headers)) {
     problems.push("no e-mail headers found (From, Subject, Date, Message-ID, Received)");
   }
-  problems.push(...charsetProblems(raw), ...truncationProblems(raw, headers));
+  // One Latin-1 view of the bytes (a string copy) serves both scans.
+  const text = latin1(raw);
+  problems.push(...charsetProblems(text), ...truncationProblems(text, headers));
 
   // A From without "@" (a typo, a damaged header) is not an address to store or ever reply to.
   const fromAddress = mail?.from?.address?.trim();
@@ -137,12 +139,12 @@ function looksBinary(raw: Uint8Array): boolean {
 }
 
 /** The header part of every MIME part names its charset; report the ones this runtime cannot decode. */
-function charsetProblems(raw: Uint8Array): string[] {
-  const text = latin1(raw, 4 * 1024 * 1024);
+function charsetProblems(text: string): string[] {
+  // Headers of parts past the first 4 MiB (inside huge attachments) are not looked at.
   const unknown = new Set<string>();
   let at = 0;
   // Bounded scan: indexOf jumps between occurrences, and each label is at most 40 characters long.
-  while ((at = text.indexOf("charset=", at)) >= 0 && unknown.size < 5) {
+  while ((at = text.indexOf("charset=", at)) >= 0 && at < CHARSET_SCAN_CHARS && unknown.size < 5) {
     at += 8;
     // Only Content-Type header lines (or their folded continuations) count, not HTML or quoted-printable text.
     const before = text.slice(Math.max(0, at - 300), at);
@@ -166,16 +168,18 @@ function charsetProblems(raw: Uint8Array): string[] {
 }
 
 /** A multipart message whose closing boundary never comes was cut short (lost attachments, half a body). */
-function truncationProblems(raw: Uint8Array, headers: Record<string, string[]>): string[] {
+function truncationProblems(text: string, headers: Record<string, string[]>): string[] {
   const type = headers["content-type"]?.[0] ?? "";
   const boundary = /boundary\s*=\s*"?([^";\s]{1,200})"?/i.exec(type)?.[1];
   if (!type.toLowerCase().includes("multipart/") || !boundary) return [];
-  const text = latin1(raw, raw.length);
   return text.includes(`--${boundary}--`)
     ? []
     : [`truncated: the closing MIME boundary "--${boundary}--" is missing; parts after the cut are lost`];
 }
 
-function latin1(raw: Uint8Array, max: number): string {
-  return new TextDecoder("latin1").decode(raw.subarray(0, max));
+const CHARSET_SCAN_CHARS = 4 * 1024 * 1024;
+const LATIN1 = new TextDecoder("latin1");
+
+function latin1(raw: Uint8Array): string {
+  return LATIN1.decode(raw);
 }
