@@ -3,16 +3,22 @@
  * SIGINT stops polling and claiming and lets running jobs finish within SHUTDOWN_TIMEOUT; a second one stops
  * at once. Either way, leases make any job cut short safe: it runs again after its lease expires.
  */
-import { createSources, jobHandlers, openDatabase, type PolledSource, stagePools } from "./app.ts";
+import {
+  AWS_MODULES,
+  createSources,
+  jobHandlers,
+  openDatabase,
+  type PolledSource,
+  stagePools,
+} from "./app.ts";
 import type { Db } from "./db/client.ts";
 import type { Config } from "./config.ts";
 import { Worker } from "./jobs/worker.ts";
 import { startHealthServer } from "./health_server.ts";
-import { createS3Client } from "./mail/s3_source.ts";
-import { startSnsIngest } from "./mail/sns_ingest.ts";
 import { errorText, log } from "./log.ts";
 import { count } from "./metrics.ts";
 import { pollSource, type PollSummary } from "./mail/ingest.ts";
+import type { startSnsIngest } from "./mail/sns_ingest.ts";
 
 const logger = log("daemon");
 
@@ -27,7 +33,7 @@ export interface DaemonOptions {
 /** Runs the daemon; resolves when it has stopped. */
 export async function runDaemon(config: Config, options: DaemonOptions): Promise<PollSummary> {
   const db = await openDatabase(config);
-  const sources = createSources(config);
+  const sources = await createSources(config);
   const workerId = `${Deno.hostname()}:${Deno.pid}:${crypto.randomUUID().slice(0, 8)}`;
   const worker = new Worker(db, await jobHandlers(config), {
     workerId,
@@ -107,7 +113,7 @@ export async function runDaemon(config: Config, options: DaemonOptions): Promise
       })
       : undefined;
     const sns = config.snsListenAddr
-      ? startSnsIngest(db, createS3Client({ region: config.awsRegion, endpoint: config.s3Endpoint }), {
+      ? await startSns(db, config.awsRegion, config.s3Endpoint, {
         addr: config.snsListenAddr,
         topicArns: config.snsTopicArns,
         region: config.awsRegion,
@@ -205,4 +211,15 @@ function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
       resolve();
     }
   });
+}
+
+/** The SNS endpoint, with the AWS SDK modules it needs imported now (see AWS_MODULES). */
+async function startSns(
+  db: Db,
+  region: string,
+  endpoint: string | undefined,
+  options: Parameters<typeof startSnsIngest>[2],
+): Promise<ReturnType<typeof startSnsIngest>> {
+  const [{ startSnsIngest }, { createS3Client }] = await Promise.all([AWS_MODULES.sns(), AWS_MODULES.s3()]);
+  return startSnsIngest(db, createS3Client({ region, endpoint }), options);
 }
