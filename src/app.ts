@@ -159,9 +159,13 @@ export function createLlm(config: Config): LlmClassifier | undefined {
  * ahead, the fault test's ten kills used up all five attempts of some parse jobs, which then failed.
  */
 export function stagePools(concurrency: number): PoolOptions[] {
-  return [{ kinds: [CLASSIFY_JOB], concurrency: 2 * concurrency, prefetch: concurrency }, {
+  // Claims at most every 10 ms while a pool has work: the end-to-end bench (200 ms, c=32) made ~830 claim
+  // statements for 800 messages without, ~480 with (~2% more messages a second; 25 ms saved no more).
+  const claimIntervalMs = 10;
+  return [{ kinds: [CLASSIFY_JOB], concurrency: 2 * concurrency, prefetch: concurrency, claimIntervalMs }, {
     concurrency,
     prefetch: concurrency,
+    claimIntervalMs,
   }];
 }
 

@@ -247,3 +247,57 @@ Deno.test("jobs keep running while completions fail, and are marked done once th
   );
   assert.deepEqual(rows, [{ state: "done", attempts: 1, n }]);
 });
+
+Deno.test("a busy pool with a claim interval claims jobs that trickle in together; an idle pool at once", async () => {
+  /** Runs one slow job, then enqueues three quick ones 50 ms apart; returns the sizes of the claims made. */
+  async function claimsFor(claimIntervalMs: number): Promise<number[]> {
+    await using t = await testDb();
+    const claims: number[] = [];
+    const counting: Db = {
+      ...t.db,
+      query: async <Row>(text: string, params?: readonly unknown[]) => {
+        const result = await t.db.query<Row>(text, params);
+        if (text.includes("Leases up to") && result.rows.length > 0) claims.push(result.rows.length);
+        return result;
+      },
+    };
+    const slowStarted = Promise.withResolvers<void>();
+    const release = Promise.withResolvers<void>();
+    let quick = 0;
+    const quickDone = Promise.withResolvers<void>();
+    const worker = new Worker(counting, {
+      slow: () => (slowStarted.resolve(), release.promise),
+      quick: () => {
+        if (++quick === 3) quickDone.resolve();
+        return Promise.resolve();
+      },
+    }, {
+      workerId: "w",
+      concurrency: 4,
+      pools: [{ concurrency: 4, prefetch: 4, claimIntervalMs }],
+      leaseMs: 30_000,
+      pollMs: 60_000,
+    });
+    await worker.start();
+    try {
+      await enqueueJob(t.db, { kind: "slow", maxAttempts: 1 });
+      await slowStarted.promise;
+      for (let i = 0; i < 3; i++) {
+        await enqueueJob(t.db, { kind: "quick", maxAttempts: 1 });
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await quickDone.promise;
+    } finally {
+      release.resolve();
+      await worker.stop(5_000);
+    }
+    return claims;
+  }
+  // The idle pool claims the slow job at once (the test would wait a minute otherwise: pollMs); while it runs,
+  // the quick jobs arriving within the interval are claimed by one statement.
+  assert.deepEqual(await claimsFor(1_000), [1, 3]);
+  // Without an interval each notification is claimed on its own (50 ms apart: [1, 1, 1, 1], unless a loaded
+  // machine delays the loop past a gap).
+  const eager = await claimsFor(0);
+  assert.ok(eager.length > 2, `claims without an interval: ${JSON.stringify(eager)}`);
+});

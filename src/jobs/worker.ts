@@ -41,6 +41,11 @@ export interface PoolOptions {
    * for slow jobs, so that another instance finds work instead of waiting for this one's buffer.
    */
   prefetch?: number;
+  /**
+   * Least time between two claims of this pool while it has work (default 0). Jobs that trickle in one at a
+   * time are then claimed together: fewer claim statements for the same work. An idle pool claims at once.
+   */
+  claimIntervalMs?: number;
 }
 
 /** Options of {@linkcode Worker}. */
@@ -77,6 +82,8 @@ interface Pool {
   prefetch: number;
   running: Map<number, Running>;
   buffer: ClaimedJob[];
+  claimIntervalMs: number;
+  lastClaimAt: number;
 }
 
 interface Finished {
@@ -146,6 +153,8 @@ export class Worker {
       prefetch: p.prefetch ?? 100,
       running: new Map(),
       buffer: [],
+      claimIntervalMs: p.claimIntervalMs ?? 0,
+      lastClaimAt: 0,
     }));
   }
 
@@ -191,6 +200,8 @@ export class Worker {
     await this.#flushing;
     clearTimeout(this.#flushTimer);
     this.#flushTimer = undefined;
+    clearTimeout(this.#wakeTimer);
+    this.#wakeTimer = undefined;
     await this.#flush().catch(() => {});
     await this.#unlisten?.().catch(() => {});
   }
@@ -242,6 +253,12 @@ export class Worker {
         for (const pool of this.#pools) {
           const want = pool.concurrency - pool.running.size + pool.prefetch - pool.buffer.length;
           if (!this.#low(pool) || want <= 0) continue;
+          const wait = pool.lastClaimAt + pool.claimIntervalMs - Date.now();
+          if (wait > 0 && (pool.running.size > 0 || pool.buffer.length > 0)) {
+            this.#wakeIn(wait);
+            continue;
+          }
+          pool.lastClaimAt = Date.now();
           const jobs = await limited(
             "claiming jobs",
             claimJobs(this.#db, {
@@ -286,6 +303,16 @@ export class Worker {
       if (claimed > 0) continue;
       await sleep(this.#options.pollMs, wakeup);
     }
+  }
+
+  #wakeTimer: ReturnType<typeof setTimeout> | undefined;
+
+  /** Wakes the loop in `ms` (once: a wake already set stays). */
+  #wakeIn(ms: number): void {
+    this.#wakeTimer ??= setTimeout(() => {
+      this.#wakeTimer = undefined;
+      this.#wake();
+    }, ms);
   }
 
   /** Starts buffered jobs in every pool's free slots. */
