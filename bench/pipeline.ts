@@ -11,6 +11,7 @@ import { Worker } from "../src/jobs/worker.ts";
 import { folderSource } from "../src/mail/folder_source.ts";
 import { pollSource } from "../src/mail/ingest.ts";
 import { parseJobHandler } from "../src/mail/parse_job.ts";
+import { RawHandoff } from "../src/mail/raw_handoff.ts";
 import { s3Source } from "../src/mail/s3_source.ts";
 import { testS3 } from "../tests/helpers/s3.ts";
 import { copies, type CorpusFile, loadCorpus } from "./corpus.ts";
@@ -167,8 +168,10 @@ async function runArrivals(db: Db, o: {
     SEND_RATE: "10000",
     WORKER_CONCURRENCY: String(o.concurrency),
   };
-  // The daemon's worker (src/daemon.ts): classification in a pool of its own, the other stages in another.
-  const worker = new Worker(db, await jobHandlers(loadConfig((name) => env[name])), {
+  // The daemon's worker (src/daemon.ts): classification in a pool of its own, the other stages in another;
+  // parse jobs take what ingest stored from the hand-off.
+  const handoff = new RawHandoff();
+  const worker = new Worker(db, await jobHandlers(loadConfig((name) => env[name]), { handoff }), {
     ...workerOptions("e2e", o.concurrency),
     pools: stagePools(o.concurrency),
   });
@@ -192,6 +195,7 @@ async function runArrivals(db: Db, o: {
           maxMessageBytes: MAX_MESSAGE_BYTES,
           jobMaxAttempts: 5,
           concurrency: Math.min(o.concurrency, 16),
+          handoff,
         });
         if (summary.errors > 0) throw new Error(`End to end: ${summary.errors} messages failed to ingest`);
         worker.notify();

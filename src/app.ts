@@ -15,6 +15,7 @@ import { errorText, log } from "./log.ts";
 import { folderSource } from "./mail/folder_source.ts";
 import { PARSE_JOB } from "./mail/ingest.ts";
 import { parseJobHandler } from "./mail/parse_job.ts";
+import type { RawHandoff } from "./mail/raw_handoff.ts";
 import type { MailSource } from "./mail/source.ts";
 
 const logger = log("db");
@@ -169,8 +170,14 @@ export function stagePools(concurrency: number): PoolOptions[] {
   }];
 }
 
-/** Every job kind this version runs, each stage enqueueing the next with its own result (one statement). */
-export async function jobHandlers(config: Config): Promise<Record<string, JobHandler>> {
+/**
+ * Every job kind this version runs, each stage enqueueing the next with its own result (one statement). With
+ * `handoff`, parse jobs take the deliveries this process's ingest stored there (see raw_handoff.ts).
+ */
+export async function jobHandlers(
+  config: Config,
+  options: { handoff?: RawHandoff } = {},
+): Promise<Record<string, JobHandler>> {
   const next = (kind: string) => ({ kind, maxAttempts: config.jobMaxAttempts });
   const files = fileTransport(config.outboxDir);
   const mail = config.mailTransport === "ses"
@@ -189,7 +196,7 @@ export async function jobHandlers(config: Config): Promise<Record<string, JobHan
   };
   const fileMode = config.mailTransport === "file";
   return {
-    [PARSE_JOB]: parseJobHandler(next(CLASSIFY_JOB)),
+    [PARSE_JOB]: parseJobHandler(next(CLASSIFY_JOB), options.handoff),
     [CLASSIFY_JOB]: classifyJobHandler({
       ownAddresses: config.ownAddresses,
       maxChars: config.classifyMaxChars,

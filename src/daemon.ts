@@ -18,6 +18,7 @@ import { startHealthServer } from "./health_server.ts";
 import { errorText, log } from "./log.ts";
 import { count } from "./metrics.ts";
 import { pollSource, type PollSummary } from "./mail/ingest.ts";
+import { RawHandoff } from "./mail/raw_handoff.ts";
 import type { startSnsIngest } from "./mail/sns_ingest.ts";
 
 const logger = log("daemon");
@@ -35,7 +36,9 @@ export async function runDaemon(config: Config, options: DaemonOptions): Promise
   const db = await openDatabase(config);
   const sources = await createSources(config);
   const workerId = `${Deno.hostname()}:${Deno.pid}:${crypto.randomUUID().slice(0, 8)}`;
-  const worker = new Worker(db, await jobHandlers(config), {
+  // What ingest stores, its parse jobs here take without reading it back.
+  const handoff = new RawHandoff();
+  const worker = new Worker(db, await jobHandlers(config, { handoff }), {
     workerId,
     concurrency: config.workerConcurrency,
     pools: stagePools(config.workerConcurrency),
@@ -47,6 +50,7 @@ export async function runDaemon(config: Config, options: DaemonOptions): Promise
     maxMessageBytes: config.maxMessageBytes,
     jobMaxAttempts: config.jobMaxAttempts,
     concurrency: Math.min(config.workerConcurrency, 16),
+    handoff,
   };
   const total: PollSummary = { stored: 0, known: 0, oversize: 0, rejected: 0, errors: 0 };
   const add = (s: PollSummary) => {

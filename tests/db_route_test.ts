@@ -9,7 +9,7 @@ const deliver = { kind: "deliver", maxAttempts: 5 };
 
 async function email(db: Db, n: number): Promise<number> {
   const raw = new TextEncoder().encode(`Subject: ${n}\r\n\r\nPricing?\r\n`);
-  const rawId = await storeRawMessage(db, {
+  const rawId = (await storeRawMessage(db, {
     sourceKey: `test:${n}`,
     source: "test",
     location: null,
@@ -17,7 +17,7 @@ async function email(db: Db, n: number): Promise<number> {
     sizeBytes: raw.length,
     raw,
     error: null,
-  }, { kind: "parse", maxAttempts: 5 });
+  }, { kind: "parse", maxAttempts: 5 }))?.id;
   const id = await storeEmail(db, {
     messageId: `<${n}@client.example>`,
     sender: "bo@client.example",

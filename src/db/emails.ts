@@ -49,15 +49,15 @@ export interface RawMessageRow {
 }
 
 /**
- * Stores a delivery with its parse job (key `<kind>:raw:<id>`) in one statement; returns its id, or undefined
- * when its source key was stored before.
+ * Stores a delivery with its parse job (key `<kind>:raw:<id>`) in one statement; returns the stored row, or
+ * undefined when its source key was stored before.
  */
 export async function storeRawMessage(
   q: Queryable,
   p: RawMessageParams,
   parse: NextJob,
-): Promise<number | undefined> {
-  const { rows } = await q.query<{ id: number }>(storeRawMessageSql, [
+): Promise<RawMessageRow | undefined> {
+  const { rows } = await q.query<{ id: number; received_at: Date }>(storeRawMessageSql, [
     p.sourceKey,
     p.source,
     p.location,
@@ -69,7 +69,18 @@ export async function storeRawMessage(
     parse.kind,
     parse.maxAttempts,
   ]);
-  return rows[0]?.id;
+  return rows[0] && {
+    id: rows[0].id,
+    source_key: p.sourceKey,
+    source: p.source,
+    location: p.location,
+    sha256: p.sha256,
+    size_bytes: p.sizeBytes,
+    raw: p.raw,
+    error: p.error,
+    email_id: null,
+    received_at: rows[0].received_at,
+  };
 }
 
 /** Reads a stored delivery with its bytes. */

@@ -7,6 +7,7 @@ import { sha256Hex } from "./hex.ts";
 import type { Db } from "../db/client.ts";
 import { insertSourceError, isSourceKeyKnown, storeRawMessage } from "../db/emails.ts";
 import { errorText, log } from "../log.ts";
+import type { RawHandoff } from "./raw_handoff.ts";
 import { type MailSource, type SourceItem, SourceItemGone } from "./source.ts";
 
 /** The job kind that turns a stored delivery into an email. */
@@ -16,6 +17,8 @@ export const PARSE_JOB = "parse";
 export interface IngestOptions {
   maxMessageBytes: number;
   jobMaxAttempts: number;
+  /** Where this process's parse jobs find the deliveries it stored (see raw_handoff.ts). */
+  handoff?: RawHandoff;
 }
 
 /** What became of one source item. */
@@ -67,7 +70,7 @@ export async function ingestItem(
     key ??= raw ? `sha256:${sha256}` : `${source.kind}:${item.name}:${item.size}`;
   }
   const keep = raw === null;
-  const id = await storeRawMessage(db, {
+  const row = await storeRawMessage(db, {
     sourceKey: key,
     source: source.kind,
     location: source.location(item, { keep }),
@@ -77,7 +80,8 @@ export async function ingestItem(
     error,
     verdicts: item.verdicts ?? null,
   }, { kind: PARSE_JOB, maxAttempts: options.jobMaxAttempts });
-  const stored = id !== undefined;
+  const stored = row !== undefined;
+  if (row) options.handoff?.put(row);
   await source.finish(item, { keep });
   if (error) logger.warn("Stored {name} without parsing: {error}", { name: item.name, error });
   return !stored ? "known" : keep ? "oversize" : "stored";

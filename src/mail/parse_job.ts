@@ -7,12 +7,16 @@ import { findEmailId, getRawMessage, linkRawMessage, type RawMessageRow, storeEm
 import type { NextJob } from "../db/jobs.ts";
 import { type JobHandler, PermanentError } from "../jobs/types.ts";
 import { type ParsedEmail, parseEmail } from "./parse.ts";
+import type { RawHandoff } from "./raw_handoff.ts";
 
-/** The handler of `parse` jobs (payload `{raw_id}`); a new email gets the `next` job in the same statement. */
-export function parseJobHandler(next?: NextJob): JobHandler {
+/**
+ * The handler of `parse` jobs (payload `{raw_id}`); a new email gets the `next` job in the same statement.
+ * A delivery this process stored is taken from `handoff` instead of read back.
+ */
+export function parseJobHandler(next?: NextJob, handoff?: RawHandoff): JobHandler {
   return async ({ job, db, log }) => {
     const rawId = Number(job.payload.raw_id);
-    const row = await getRawMessage(db, rawId);
+    const row = handoff?.take(rawId) ?? await getRawMessage(db, rawId);
     if (!row) throw new PermanentError(`Cannot parse delivery ${rawId}: no such row in raw_messages`);
     if (row.email_id !== null) return; // done before a crash cut the job short
     const parsed = row.raw ? await parseEmail(row.raw) : undefined;

@@ -6,11 +6,11 @@ WITH raw AS (
   INSERT INTO raw_messages (source_key, source, location, sha256, size_bytes, raw, error, verdicts)
   VALUES ($1, $2, $3, $4, $5, decode($6, 'base64'), $7, $8::text::jsonb)
   ON CONFLICT (source_key) DO NOTHING
-  RETURNING id
+  RETURNING id, received_at
 ), job AS (
   INSERT INTO jobs (kind, unique_key, payload, max_attempts)
   SELECT $9::text, $9::text || ':raw:' || raw.id, jsonb_build_object('raw_id', raw.id), $10::int
   FROM raw
   ON CONFLICT (unique_key) DO NOTHING
 )
-SELECT id FROM raw
+SELECT id, received_at FROM raw
