@@ -356,13 +356,16 @@ export class Worker {
         );
       }
     }
-    const ids = [
-      ...this.#pools.flatMap((p) => [...p.running.keys(), ...p.buffer.map((j) => j.id)]),
-      ...this.#finished.map((f) => f.job.id),
-    ];
-    if (ids.length > 0 && now - this.#lastHeartbeat > leaseMs / 3) {
-      this.#lastHeartbeat = now;
-      await extendLeases(this.#db, { workerId: this.#options.workerId, ids, leaseMs });
+    // The loop runs this on every pass: the list of held jobs is made only when a heartbeat is due.
+    if (now - this.#lastHeartbeat > leaseMs / 3) {
+      const ids = [
+        ...this.#pools.flatMap((p) => [...p.running.keys(), ...p.buffer.map((j) => j.id)]),
+        ...this.#finished.map((f) => f.job.id),
+      ];
+      if (ids.length > 0) {
+        this.#lastHeartbeat = now;
+        await extendLeases(this.#db, { workerId: this.#options.workerId, ids, leaseMs });
+      }
     }
     if (now - this.#lastRescue > Math.min(leaseMs / 2, 30_000)) {
       this.#lastRescue = now;
