@@ -103,6 +103,8 @@ export async function runDaemon(config: Config, options: DaemonOptions): Promise
     const handlers = (["SIGTERM", "SIGINT"] as const).map((sig) => [sig, onSignal(sig)] as const);
     for (const [sig, fn] of handlers) Deno.addSignalListener(sig, fn);
 
+    // Imported before the worker starts: a failed import must not leave it running.
+    const startSns = config.snsListenAddr ? await snsStarter() : undefined;
     await worker.start();
     const lastSuccess = new Map<PolledSource, number>();
     const health = config.metricsAddr
@@ -116,8 +118,8 @@ export async function runDaemon(config: Config, options: DaemonOptions): Promise
         })),
       })
       : undefined;
-    const sns = config.snsListenAddr
-      ? await startSns(db, config.awsRegion, config.s3Endpoint, {
+    const sns = startSns && config.snsListenAddr
+      ? startSns(db, config.awsRegion, config.s3Endpoint, {
         addr: config.snsListenAddr,
         topicArns: config.snsTopicArns,
         region: config.awsRegion,
@@ -217,13 +219,18 @@ function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-/** The SNS endpoint, with the AWS SDK modules it needs imported now (see AWS_MODULES). */
-async function startSns(
-  db: Db,
-  region: string,
-  endpoint: string | undefined,
-  options: Parameters<typeof startSnsIngest>[2],
-): Promise<ReturnType<typeof startSnsIngest>> {
-  const [{ startSnsIngest }, { createS3Client }] = await Promise.all([AWS_MODULES.sns(), AWS_MODULES.s3()]);
-  return startSnsIngest(db, createS3Client({ region, endpoint }), options);
+/** Starts the SNS endpoint, with the AWS SDK modules it needs imported first (see AWS_MODULES). */
+async function snsStarter(): Promise<
+  (
+    db: Db,
+    region: string,
+    endpoint: string | undefined,
+    options: Parameters<typeof startSnsIngest>[2],
+  ) => ReturnType<typeof startSnsIngest>
+> {
+  const [{ startSnsIngest: start }, { createS3Client }] = await Promise.all([
+    AWS_MODULES.sns(),
+    AWS_MODULES.s3(),
+  ]);
+  return (db, region, endpoint, options) => start(db, createS3Client({ region, endpoint }), options);
 }

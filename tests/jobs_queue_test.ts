@@ -249,8 +249,11 @@ Deno.test("jobs keep running while completions fail, and are marked done once th
 });
 
 Deno.test("a busy pool with a claim interval claims jobs that trickle in together; an idle pool at once", async () => {
-  /** Runs one slow job, then enqueues three quick ones 50 ms apart; returns the sizes of the claims made. */
-  async function claimsFor(claimIntervalMs: number): Promise<number[]> {
+  /**
+   * Runs a slow job, enqueues three quick ones 50 ms apart while it runs, then lets it finish and enqueues one
+   * more into the idle pool. Returns the sizes of the claims made and how long that last job waited.
+   */
+  async function claimsFor(claimIntervalMs: number): Promise<{ claims: number[]; idleWaitMs: number }> {
     await using t = await testDb();
     const claims: number[] = [];
     const counting: Db = {
@@ -263,14 +266,21 @@ Deno.test("a busy pool with a claim interval claims jobs that trickle in togethe
     };
     const slowStarted = Promise.withResolvers<void>();
     const release = Promise.withResolvers<void>();
-    let quick = 0;
+    const slowDone = Promise.withResolvers<void>();
     const quickDone = Promise.withResolvers<void>();
+    const lastStarted = Promise.withResolvers<number>();
+    let quick = 0;
     const worker = new Worker(counting, {
-      slow: () => (slowStarted.resolve(), release.promise),
+      slow: async () => {
+        slowStarted.resolve();
+        await release.promise;
+        slowDone.resolve();
+      },
       quick: () => {
         if (++quick === 3) quickDone.resolve();
         return Promise.resolve();
       },
+      last: () => (lastStarted.resolve(performance.now()), Promise.resolve()),
     }, {
       workerId: "w",
       concurrency: 4,
@@ -287,17 +297,24 @@ Deno.test("a busy pool with a claim interval claims jobs that trickle in togethe
         await new Promise((r) => setTimeout(r, 50));
       }
       await quickDone.promise;
+      release.resolve();
+      await slowDone.promise;
+      await new Promise((r) => setTimeout(r, 50)); // the slot is freed once the handler's promise settles
+      const enqueued = performance.now();
+      await enqueueJob(t.db, { kind: "last", maxAttempts: 1 });
+      return { claims, idleWaitMs: (await lastStarted.promise) - enqueued };
     } finally {
       release.resolve();
       await worker.stop(5_000);
     }
-    return claims;
   }
-  // The idle pool claims the slow job at once (the test would wait a minute otherwise: pollMs); while it runs,
-  // the quick jobs arriving within the interval are claimed by one statement.
-  assert.deepEqual(await claimsFor(1_000), [1, 3]);
-  // Without an interval each notification is claimed on its own (50 ms apart: [1, 1, 1, 1], unless a loaded
+  // While the slow job runs, the quick jobs arriving within the interval are claimed by one statement; the
+  // idle pool then claims the last job at once, well inside the interval of the quick jobs' claim.
+  const spaced = await claimsFor(1_000);
+  assert.deepEqual(spaced.claims, [1, 3, 1]);
+  assert.ok(spaced.idleWaitMs < 500, `the idle pool claimed after ${spaced.idleWaitMs} ms`);
+  // Without an interval each notification is claimed on its own (50 ms apart: [1, 1, 1, 1, 1], unless a loaded
   // machine delays the loop past a gap).
   const eager = await claimsFor(0);
-  assert.ok(eager.length > 2, `claims without an interval: ${JSON.stringify(eager)}`);
+  assert.ok(eager.claims.length > 3, `claims without an interval: ${JSON.stringify(eager.claims)}`);
 });

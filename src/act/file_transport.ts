@@ -2,8 +2,9 @@
  * The embedded default transport (`OUTBOX_DIR`): each message becomes `<dir>/<key>.eml` and each webhook body
  * `<dir>/<key>.json`. A file appears whole or not at all (written beside it, synced, then renamed), and a
  * second delivery of the same key replaces the first, so a retry after a crash leaves one file per effect.
- * Creating, writing and renaming are synchronous calls (microseconds on a local disk, where an awaited Deno file
- * operation costs ~45 us of the event loop's thread); only the sync to disk is awaited.
+ * Creating, writing and renaming are synchronous calls (tens of microseconds on a local disk for a reply or a
+ * webhook body, where an awaited Deno file operation costs ~45 us of the event loop's thread); only the sync to
+ * disk is awaited.
  */
 import { dirname, join } from "node:path";
 import { encodeHex } from "../mail/hex.ts";

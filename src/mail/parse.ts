@@ -68,8 +68,10 @@ export async function parseEmail(raw: Uint8Array): Promise<ParsedEmail> {
   if (raw.length > 0 && !KNOWN_HEADERS.some((k) => k in headers)) {
     problems.push("no e-mail headers found (From, Subject, Date, Message-ID, Received)");
   }
-  // One Latin-1 view of the bytes (a string copy) serves both scans.
-  const text = latin1(raw);
+  // One Latin-1 view of the bytes (a string copy) serves both scans: all of a multipart message (its closing
+  // boundary is at the end), the first 4 MiB of any other.
+  const multipart = (headers["content-type"]?.[0] ?? "").toLowerCase().includes("multipart/");
+  const text = latin1(multipart ? raw : raw.subarray(0, CHARSET_SCAN_CHARS));
   problems.push(...charsetProblems(text), ...truncationProblems(text, headers));
 
   // A From without "@" (a typo, a damaged header) is not an address to store or ever reply to.

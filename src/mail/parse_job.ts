@@ -16,7 +16,10 @@ import type { RawHandoff } from "./raw_handoff.ts";
 export function parseJobHandler(next?: NextJob, handoff?: RawHandoff): JobHandler {
   return async ({ job, db, log }) => {
     const rawId = Number(job.payload.raw_id);
-    const row = handoff?.take(rawId) ?? await getRawMessage(db, rawId);
+    // Only a first attempt takes from the hand-off: a retry may follow another instance's run that stored the
+    // email, which the held row (email_id null) would not show.
+    const held = handoff?.take(rawId);
+    const row = (job.attempts === 1 ? held : undefined) ?? await getRawMessage(db, rawId);
     if (!row) throw new PermanentError(`Cannot parse delivery ${rawId}: no such row in raw_messages`);
     if (row.email_id !== null) return; // done before a crash cut the job short
     const parsed = row.raw ? await parseEmail(row.raw) : undefined;
