@@ -16,8 +16,8 @@ import type { RawHandoff } from "./raw_handoff.ts";
 export function parseJobHandler(next?: NextJob, handoff?: RawHandoff): JobHandler {
   return async ({ job, db, log }) => {
     const rawId = Number(job.payload.raw_id);
-    // Only a first attempt takes from the hand-off: a retry may follow another instance's run that stored the
-    // email, which the held row (email_id null) would not show.
+    // Only a first attempt uses the hand-off: a retry may follow another instance's run that stored the email,
+    // which the held row (email_id null) would not show. Either way the held row is dropped here.
     const held = handoff?.take(rawId);
     const row = (job.attempts === 1 ? held : undefined) ?? await getRawMessage(db, rawId);
     if (!row) throw new PermanentError(`Cannot parse delivery ${rawId}: no such row in raw_messages`);
