@@ -102,9 +102,13 @@ export interface E2eOptions {
  * daemon sees it: files land in the inbox folder at 1.25 x the bound (all at once at latency 0), and every
  * tick the source is polled and the running worker notified. The files are written to a staging folder
  * before the clock starts and moved into the inbox as they arrive (as a Maildir delivery does): writing
- * mail is the sender's work, not the daemon's, and held in this process it took the daemon's event loop. Arriving a little faster than the bound keeps
- * a small backlog, so the figure is the pipeline's capacity, with the stages interleaved as in steady state.
- * The clock runs from the first arrival to the last message processed (every effect delivered).
+ * mail is the sender's work, not the daemon's, and held in this process it took the daemon's event loop.
+ * Arriving a little faster than the bound keeps a small backlog, so the figure is the pipeline's capacity,
+ * with the stages interleaved as in steady state. Before the clock, two waves of the classify slots run
+ * through (not counted): the daemon is measured warm, as it runs for days, not while V8 compiles its hot
+ * paths and each connection prepares its statements (measured: +0.01 ratio at 200 ms / 32 on idle cores,
+ * +0.02-0.03 with a busy-loop process taking one of the two). The clock runs from the first timed arrival
+ * to the last message processed (every effect delivered).
  */
 export async function benchE2e(o: E2eOptions): Promise<E2ePoint[]> {
   const corpus = await loadCorpus({ humanOnly: true });
@@ -118,14 +122,15 @@ export async function benchE2e(o: E2eOptions): Promise<E2ePoint[]> {
         : Math.max(20, 4 * c, Math.ceil(bound * o.seconds));
       const schema = await o.schemas.create(`e2e_${latency}_${c}`);
       const point = await withDb(o.url, schema, async (db) => {
-        const elapsed = await runArrivals(db, {
+        const run = await runArrivals(db, {
           corpus,
           messages,
           concurrency: c,
           perSecond: bound === null ? Infinity : bound * 1.25,
+          warmUp: warmUpMessages(c),
           env: { OPENAI_API_KEY: "bench", OPENAI_BASE_URL: llm.baseURL },
         });
-        const msgs = perSecond(messages, elapsed);
+        const msgs = perSecond(messages, run.elapsedMs);
         return {
           llm_latency_ms: latency,
           concurrency: c,
@@ -133,8 +138,8 @@ export async function benchE2e(o: E2eOptions): Promise<E2ePoint[]> {
           bound_msgs_per_s: bound,
           ratio: bound === null ? null : round2(msgs / bound),
           messages,
-          llm_requests: await llmClassified(db),
-          classify_msgs_per_s: await classifyRate(db),
+          llm_requests: await llmClassified(db, run.afterEmailId),
+          classify_msgs_per_s: await classifyRate(db, run.afterEmailId),
         };
       });
       points.push(point);
@@ -157,7 +162,9 @@ async function runArrivals(db: Db, o: {
   concurrency: number;
   perSecond: number;
   env: Record<string, string>;
-}): Promise<number> {
+  /** Messages run through before the clock starts. */
+  warmUp: number;
+}): Promise<{ elapsedMs: number; afterEmailId: number }> {
   const inbox = await Deno.makeTempDir({ prefix: "bench-inbox-" });
   const outbox = await Deno.makeTempDir({ prefix: "bench-outbox-" });
   // The mail, written before the clock starts beside the inbox (one file system: a move is a rename).
@@ -177,30 +184,46 @@ async function runArrivals(db: Db, o: {
   });
   const source = folderSource(inbox);
   const names: string[] = [];
+  // The daemon's ingest concurrency (src/daemon.ts): min(WORKER_CONCURRENCY, 16).
+  const poll = async () => {
+    const summary = await pollSource(db, source, {
+      maxMessageBytes: MAX_MESSAGE_BYTES,
+      jobMaxAttempts: 5,
+      concurrency: Math.min(o.concurrency, 16),
+      handoff,
+    });
+    if (summary.errors > 0) throw new Error(`End to end: ${summary.errors} messages failed to ingest`);
+    worker.notify();
+  };
+  const warm = o.warmUp;
+  const total = warm + o.messages;
   try {
-    for (const m of copies(o.corpus, o.messages)) {
+    for (const m of copies(o.corpus, total)) {
       await Deno.writeFile(`${staging}/${m.name}`, m.bytes);
       names.push(m.name);
     }
     await worker.start();
-    const started = performance.now();
     let sent = 0;
+    if (warm > 0) {
+      for (; sent < warm; sent++) Deno.renameSync(`${staging}/${names[sent]}`, `${inbox}/${names[sent]}`);
+      await poll();
+      while (!await allProcessed(db, warm)) await new Promise((r) => setTimeout(r, TICK_MS));
+    }
+    const afterEmailId = await lastEmailId(db);
+    const started = performance.now();
     for (;;) {
-      const due = Math.min(o.messages, Math.floor(((performance.now() - started) / 1000) * o.perSecond) + 1);
+      const due = Math.min(
+        total,
+        warm + Math.floor(((performance.now() - started) / 1000) * o.perSecond) + 1,
+      );
       if (due > sent) {
         // renameSync: ~5 us of this thread a file, where an awaited rename takes ~45 us (measured).
         for (; sent < due; sent++) Deno.renameSync(`${staging}/${names[sent]}`, `${inbox}/${names[sent]}`);
-        // The daemon's ingest concurrency (src/daemon.ts): min(WORKER_CONCURRENCY, 16).
-        const summary = await pollSource(db, source, {
-          maxMessageBytes: MAX_MESSAGE_BYTES,
-          jobMaxAttempts: 5,
-          concurrency: Math.min(o.concurrency, 16),
-          handoff,
-        });
-        if (summary.errors > 0) throw new Error(`End to end: ${summary.errors} messages failed to ingest`);
-        worker.notify();
+        await poll();
       }
-      if (sent === o.messages && await allProcessed(db, o.messages)) return performance.now() - started;
+      if (sent === total && await allProcessed(db, total)) {
+        return { elapsedMs: performance.now() - started, afterEmailId };
+      }
       await new Promise((r) => setTimeout(r, TICK_MS));
     }
   } finally {
@@ -251,17 +274,30 @@ async function llmServer(
 }
 
 /** Emails the model classified: one successful LLM request each. */
-async function llmClassified(db: Db): Promise<number> {
+async function llmClassified(db: Db, afterId: number): Promise<number> {
   const { rows } = await db.query<{ n: number }>(
-    "SELECT count(*)::int AS n FROM emails WHERE classifier = 'llm'",
+    "SELECT count(*)::int AS n FROM emails WHERE classifier = 'llm' AND id > $1",
+    [afterId],
   );
   return rows[0].n;
 }
 
-async function classifyRate(db: Db): Promise<number> {
+/** Two waves of the classify stage's slots: enough to compile the hot paths and prepare every statement. */
+function warmUpMessages(concurrency: number): number {
+  return Math.max(4, 2 * concurrency);
+}
+
+async function lastEmailId(db: Db): Promise<number> {
+  const { rows } = await db.query<{ id: number }>("SELECT coalesce(max(id), 0)::int AS id FROM emails");
+  return rows[0].id;
+}
+
+/** The classify stage's rate over the emails of the timed run (ids after `afterId`). */
+async function classifyRate(db: Db, afterId: number): Promise<number> {
   const { rows } = await db.query<{ n: number; span: number }>(
     `SELECT count(*)::int AS n, extract(epoch FROM max(classified_at) - min(classified_at))::float8 AS span
-     FROM emails WHERE classifier = 'llm'`,
+     FROM emails WHERE classifier = 'llm' AND id > $1`,
+    [afterId],
   );
   const { n, span } = rows[0];
   return n > 1 && span > 0 ? Math.round((n - 1) / span) : 0;
