@@ -10,7 +10,7 @@ import { rssIdle, rssLargeMessage, rssManyMessages } from "./memory.ts";
 import { benchE2e, benchIngest } from "./pipeline.ts";
 import { benchPrompt } from "./prompt.ts";
 import { benchQueue } from "./queue.ts";
-import { type BenchReport, formatReport } from "./report.ts";
+import { type BenchReport, bestRatio, formatReport } from "./report.ts";
 import { benchSchemas } from "./schemas.ts";
 
 const HELP = `Usage: deno task bench [--json] [--quick] [options]
@@ -21,6 +21,7 @@ const HELP = `Usage: deno task bench [--json] [--quick] [options]
   --jobs N                    no-op jobs per queue point (default 20000; quick 1000)
   --local-queue N             graphile-worker localQueue.size (default 500, as in its perfTest)
   --complete-batch-delay MS   graphile-worker completeJobBatchDelay (default 0: batched; -1: off)
+  --queue-repeats N           claim+complete runs per queue point and side, median reported (default 3; quick 1)
   --ingest-messages N         messages through s3rver and parse (default 1000; quick 150)
   --ingest-concurrency N      worker concurrency of the parse stage (default 8)
   --e2e-seconds S             end-to-end messages per point: S seconds at the bound (default 5; quick 1)
@@ -42,6 +43,7 @@ const { values } = parseArgs({
     jobs: { type: "string" },
     "local-queue": { type: "string", default: "500" },
     "complete-batch-delay": { type: "string", default: "0" },
+    "queue-repeats": { type: "string" },
     "ingest-messages": { type: "string" },
     "ingest-concurrency": { type: "string", default: "8" },
     "e2e-seconds": { type: "string" },
@@ -72,6 +74,7 @@ const settings = {
   jobs: num("jobs", 20_000, 1000, 1),
   localQueue: num("local-queue", undefined, undefined, 1),
   completeBatchDelay: num("complete-batch-delay", undefined, undefined, -1),
+  queueRepeats: num("queue-repeats", 3, 1, 1),
   ingestMessages: num("ingest-messages", 1000, 150, 1),
   ingestConcurrency: num("ingest-concurrency", undefined, undefined, 1),
   e2eSeconds: num("e2e-seconds", 5, 1),
@@ -90,6 +93,7 @@ const started = performance.now();
 const report: BenchReport = {
   queue: null,
   queue_enqueue: null,
+  queue_best_ratio: null,
   ingest_msgs_per_s: null,
   ingest: null,
   e2e: null,
@@ -124,10 +128,12 @@ if (only.has("queue")) {
     concurrencies: [1, 4, 16],
     localQueueSize: settings.localQueue,
     completeBatchDelay: settings.completeBatchDelay,
+    repeats: settings.queueRepeats,
     progress,
   });
   report.queue = q.run;
   report.queue_enqueue = q.enqueue;
+  report.queue_best_ratio = bestRatio(q.run);
 }
 if (only.has("ingest")) {
   report.ingest = await benchIngest({
