@@ -235,15 +235,18 @@ async function runArrivals(db: Db, o: {
 }
 
 async function allProcessed(db: Db, messages: number): Promise<boolean> {
-  const { rows } = await db.query<{ processed: number; open: number; failed: number }>(
+  // Asked every tick while the clock runs, so through the partial indexes of jobs: counting every job not
+  // done scanned the whole table (~3,500 rows at 800 messages) 50 times a second beside the pipeline.
+  const { rows } = await db.query<{ processed: number; open: boolean; failed: number }>(
     `SELECT (SELECT count(*)::int FROM emails WHERE processed) AS processed,
-            (SELECT count(*)::int FROM jobs WHERE state <> 'done') AS open,
+            EXISTS (SELECT 1 FROM jobs WHERE state = 'pending')
+              OR EXISTS (SELECT 1 FROM jobs WHERE state = 'running') AS open,
             (SELECT count(*)::int FROM jobs WHERE state = 'failed') AS failed`,
   );
   const r = rows[0];
   if (r.failed > 0) throw new Error(`End to end: ${r.failed} jobs failed`);
   if (r.processed > messages) throw new Error(`End to end: ${r.processed} of ${messages} processed`);
-  return r.processed === messages && r.open === 0;
+  return r.processed === messages && !r.open;
 }
 
 /** Starts bench/llm_server.ts in a child process; resolves once it listens. */
