@@ -324,7 +324,7 @@ export function loadConfig(env: (name: string) => string | undefined = (n) => De
     }
     return ["true", "1", "yes"].includes(value);
   };
-  const url = (name: string, protocols: string[]): string | undefined => {
+  const url = (name: string, protocols: string[], hint = ""): string | undefined => {
     const value = opt(name);
     if (value === undefined) return undefined;
     let ok = false;
@@ -333,14 +333,19 @@ export function loadConfig(env: (name: string) => string | undefined = (n) => De
     } catch { /* reported below */ }
     if (!ok) {
       problems.push(
-        `${name}: not a valid ${protocols.join(" or ")} URL (value hidden: it may hold a password)`,
+        `${name}: not a valid ${protocols.join(" or ")} URL (value hidden: it may hold a password)${hint}`,
       );
     }
     return value;
   };
 
   const config: Config = {
-    databaseUrl: url("DATABASE_URL", ["postgres:", "postgresql:"]),
+    databaseUrl: url(
+      "DATABASE_URL",
+      ["postgres:", "postgresql:"],
+      "; like postgres://USER:PASSWORD@HOST:5432/DB, or over a Unix socket " +
+        "postgresql:///DB?host=/var/run/postgresql&user=USER",
+    ),
     databaseSchema: opt("DATABASE_SCHEMA"),
     databasePoolSize: int("DATABASE_POOL_SIZE", 1, 100),
     dataDir: str("DATA_DIR"),

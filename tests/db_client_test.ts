@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { connectPostgres } from "../src/db/client.ts";
+import { connectPostgres, libpqUrlOptions } from "../src/db/client.ts";
 import { TEST_DATABASE_URL } from "./helpers/db.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -103,6 +103,55 @@ Deno.test({
       db.transaction((tx) => tx.query("SELECT pg_sleep(1)")),
       /PostgreSQL gave no answer to a statement in 300 ms/,
     );
+  } finally {
+    await db.close();
+  }
+});
+
+Deno.test("libpq URL parameters postgres.js does not read become its options", () => {
+  assert.deepEqual(libpqUrlOptions("postgresql:///mydb?host=/var/run/postgresql&user=app"), {
+    url: "postgresql:///mydb",
+    path: "/var/run/postgresql/.s.PGSQL.5432",
+    user: "app",
+  });
+  assert.deepEqual(libpqUrlOptions("postgres://app@%2Fvar%2Frun%2Fpostgresql:5433/mydb"), {
+    url: "postgres://app@localhost:5433/mydb",
+    port: 5433,
+    path: "/var/run/postgresql/.s.PGSQL.5433",
+  });
+  assert.deepEqual(
+    libpqUrlOptions("postgres://db.internal/x?dbname=mydb&port=6432&password=s%26cret&sslmode=require"),
+    { url: "postgres://db.internal/x?sslmode=require", port: 6432, pass: "s&cret", database: "mydb" },
+  );
+  // A plain URL is left to postgres.js as it is.
+  assert.deepEqual(libpqUrlOptions("postgres://u:p%40ss@127.0.0.1:5432/test"), {
+    url: "postgres://u:p%40ss@127.0.0.1:5432/test",
+    port: 5432,
+  });
+});
+
+/** The local server's socket, when the tests use the local server (as on the developers' machines and CI). */
+const SOCKET_DIR = "/var/run/postgresql";
+const localSocket = /@(127\.0\.0\.1|localhost):5432\//.test(TEST_DATABASE_URL) &&
+  (() => {
+    try {
+      return Deno.statSync(`${SOCKET_DIR}/.s.PGSQL.5432`).isSocket;
+    } catch {
+      return false;
+    }
+  })();
+
+Deno.test({
+  name: 'a libpq socket URL connects over the Unix socket (was: unrecognized configuration parameter "host")',
+  ignore: !localSocket,
+}, async () => {
+  const { username, pathname } = new URL(TEST_DATABASE_URL);
+  const db = connectPostgres(`postgresql://${pathname}?host=${SOCKET_DIR}&user=${username}`, { max: 1 });
+  try {
+    const { rows } = await db.query<{ addr: string | null; db: string }>(
+      "SELECT inet_server_addr() AS addr, current_database() AS db",
+    );
+    assert.deepEqual(rows, [{ addr: null, db: pathname.slice(1) }], "no server address: a Unix socket");
   } finally {
     await db.close();
   }

@@ -104,6 +104,53 @@ function guardPostgresJsWrite(): void {
   });
 }
 
+/** What {@linkcode libpqUrlOptions} takes out of a URL for postgres.js. */
+export interface LibpqUrlOptions {
+  /** The URL without the parameters below (and without a socket directory as its host). */
+  url: string;
+  /** The socket file, when the host is a directory (libpq: a host starting with "/"). */
+  path?: string;
+  host?: string;
+  port?: number;
+  user?: string;
+  pass?: string;
+  database?: string;
+}
+
+/**
+ * The libpq URL forms postgres.js does not read: the parameters `host` (a directory for a Unix socket, as in
+ * `postgresql:///mydb?host=/var/run/postgresql`), `port`, `user`, `password` and `dbname`, and a
+ * percent-encoded directory as the host (`postgresql://%2Fvar%2Frun%2Fpostgresql/mydb`). postgres.js sent
+ * unknown parameters to the server as settings, which refused the connection: `unrecognized configuration
+ * parameter "host"`. Everything else stays in the URL for postgres.js (sslmode, application_name, …).
+ */
+export function libpqUrlOptions(url: string): LibpqUrlOptions {
+  const u = new URL(url);
+  const take = (key: string) => {
+    const value = u.searchParams.get(key) ?? undefined;
+    u.searchParams.delete(key);
+    return value || undefined;
+  };
+  const out: Omit<LibpqUrlOptions, "url"> = {};
+  let host = take("host");
+  if (!host && /^%2f/i.test(u.hostname)) host = decodeURIComponent(u.hostname);
+  const port = take("port") ?? (u.port || undefined);
+  if (port !== undefined) out.port = Number(port);
+  if (host?.startsWith("/")) {
+    out.path = `${host.replace(/\/+$/, "")}/.s.PGSQL.${out.port ?? 5432}`;
+    if (u.hostname) u.hostname = "localhost";
+  } else if (host) {
+    out.host = host;
+  }
+  const user = take("user");
+  if (user) out.user = user;
+  const pass = take("password");
+  if (pass) out.pass = pass;
+  const database = take("dbname");
+  if (database) out.database = database;
+  return { url: u.href, ...out };
+}
+
 /**
  * Connects to PostgreSQL with postgres.js. The pool connects lazily and reconnects after a restart; when
  * postgres.js breaks one of its connections (see {@linkcode guardPostgresJsWrite}) the pool is replaced and
@@ -111,8 +158,10 @@ function guardPostgresJsWrite(): void {
  */
 export function connectPostgres(url: string, options: PostgresOptions = {}): Db {
   guardPostgresJsWrite();
+  const { url: href, ...libpq } = libpqUrlOptions(url);
   const open = () =>
-    postgres(url, {
+    postgres(href, {
+      ...libpq,
       max: options.max ?? 10,
       onnotice: () => {},
       types: { int8: int8AsNumber },
