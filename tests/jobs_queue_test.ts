@@ -210,6 +210,34 @@ Deno.test("a job stuck past maxJobMs is abandoned and runs again once its lease 
   assert.equal((await state(t.db, id)).attempts, 2);
 });
 
+Deno.test("a quiet worker renews the lease of a long job in time even when its poll interval is longer", async () => {
+  await using t = await testDb();
+  const id = (await enqueueJob(t.db, { kind: "long", maxAttempts: 1 }))!;
+  const started = Promise.withResolvers<void>();
+  const finish = Promise.withResolvers<void>();
+  // Nothing else happens while the job runs: no NOTIFY, no other job settles; only the loop's own sleep.
+  const worker = new Worker(t.db, {
+    long: async () => {
+      started.resolve();
+      await finish.promise;
+    },
+  }, { workerId: "w", concurrency: 1, leaseMs: 600, pollMs: 60_000 });
+  await worker.start();
+  try {
+    await started.promise;
+    await new Promise((r) => setTimeout(r, 1_200)); // two leases
+    const { rows } = await t.db.query<{ left_ms: number }>(
+      "SELECT (extract(epoch FROM locked_until - now()) * 1000)::float8 AS left_ms FROM jobs WHERE id = $1",
+      [id],
+    );
+    assert.ok(rows[0].left_ms > 0, `the lease ran out ${-rows[0].left_ms} ms ago (renewed only per poll)`);
+  } finally {
+    finish.resolve();
+    await worker.stop(5_000);
+  }
+  assert.equal((await state(t.db, id)).state, "done");
+});
+
 Deno.test("jobs keep running while completions fail, and are marked done once the database answers again", async () => {
   await using t = await testDb();
   const n = 200;

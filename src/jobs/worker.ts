@@ -173,7 +173,7 @@ export class Worker {
     }
   }
 
-  /** Wakes the loop (new jobs were enqueued in this process). */
+  /** New jobs were enqueued in this process: wakes the loop when a pool can claim them (see #jobsAdded). */
   notify(): void {
     this.#jobsAdded();
   }
@@ -323,7 +323,13 @@ export class Worker {
         continue;
       }
       if (claimed > 0) continue;
-      await sleep(this.#options.pollMs, wakeup);
+      // Holding jobs, sleep no longer than the next heartbeat: with POLL_INTERVAL near JOB_LEASE / 3 a quiet
+      // loop would renew the leases of long jobs too late.
+      const untilHeartbeat = this.#lastHeartbeat + this.#options.leaseMs / 3 + 1 - Date.now();
+      await sleep(
+        this.#busy() ? Math.max(10, Math.min(this.#options.pollMs, untilHeartbeat)) : this.#options.pollMs,
+        wakeup,
+      );
     }
   }
 
