@@ -104,8 +104,8 @@ export interface E2eOptions {
  * before the clock starts and moved into the inbox as they arrive (as a Maildir delivery does): writing
  * mail is the sender's work, not the daemon's, and held in this process it took the daemon's event loop.
  * Arriving a little faster than the bound keeps a small backlog, so the figure is the pipeline's capacity,
- * with the stages interleaved as in steady state. Before the clock, two waves of the classify slots run
- * through (not counted): the daemon is measured warm, as it runs for days, not while V8 compiles its hot
+ * with the stages interleaved as in steady state. Before the clock, 2 x concurrency messages run through
+ * at once (not counted: a fill of the classify pool's slots, two rounds of the model's requests): the daemon is measured warm, as it runs for days, not while V8 compiles its hot
  * paths and each connection prepares its statements (measured: +0.01 ratio at 200 ms / 32 on idle cores,
  * +0.02-0.03 with a busy-loop process taking one of the two). The clock runs from the first timed arrival
  * to the last message processed (every effect delivered).
@@ -285,7 +285,10 @@ async function llmClassified(db: Db, afterId: number): Promise<number> {
   return rows[0].n;
 }
 
-/** Two waves of the classify stage's slots: enough to compile the hot paths and prepare every statement. */
+/**
+ * A fill of the classify pool's slots (2 x concurrency, see stagePools), two rounds of the model's requests:
+ * enough to compile the hot paths and prepare every statement.
+ */
 function warmUpMessages(concurrency: number): number {
   return Math.max(4, 2 * concurrency);
 }

@@ -49,7 +49,9 @@ export function formatReport(r: BenchReport): string {
         }),
       ),
       `(jobs/s; run = claim+complete, ${
-        s.queueRepeats === 1 ? "one run a side" : `the median of ${s.queueRepeats} runs a side`
+        s.queueRepeats === 1
+          ? "one run a side"
+          : `the median of ${s.queueRepeats} runs a side; enqueue: one run`
       }; our SQL x100 = claim_jobs.sql ` +
         "100 at a time + one UPDATE per batch)",
       `best concurrency against best: ${r.queue_best_ratio}`,
