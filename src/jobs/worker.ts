@@ -427,10 +427,9 @@ export class Worker {
         ...this.#pools.flatMap((p) => [...p.running.keys(), ...p.buffer.map((j) => j.id)]),
         ...this.#finished.map((f) => f.job.id),
       ];
-      if (ids.length > 0) {
-        this.#lastHeartbeat = now;
-        await extendLeases(this.#db, { workerId: this.#options.workerId, ids, leaseMs });
-      }
+      // Due again in leaseMs / 3 even with nothing held: a job claimed meanwhile has a whole lease.
+      this.#lastHeartbeat = now;
+      if (ids.length > 0) await extendLeases(this.#db, { workerId: this.#options.workerId, ids, leaseMs });
     }
     if (rescue) {
       this.#lastRescue = now;
