@@ -68,7 +68,12 @@ export interface VarSpec {
 
 /** Every variable the daemon reads, in README order. */
 export const CONFIG_VARS: readonly VarSpec[] = [
-  { name: "DATABASE_URL", default: "", description: "PostgreSQL URL. Empty: embedded PGlite in DATA_DIR." },
+  {
+    name: "DATABASE_URL",
+    default: "",
+    description:
+      "PostgreSQL URL (libpq form; a Unix socket: `?host=/var/run/postgresql`). Empty: embedded PGlite in DATA_DIR.",
+  },
   {
     name: "DATABASE_SCHEMA",
     default: "",
