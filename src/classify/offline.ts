@@ -130,13 +130,16 @@ function stripReplyPrefixes(subject: string): string {
  * trying to steer the label: they are dropped so the rest of the message decides, as the guide asks.
  */
 function dropInjection(text: string): string {
-  if (!/instruction|classif|assistant|admin mode/i.test(text)) return text;
+  if (!/instruction|classif|assistant|admin mode|label|rules|prompt/i.test(text)) return text;
   return text.split(/\n\s*\n/).filter((paragraph) => !isInjection(paragraph)).join("\n\n");
 }
 
 function isInjection(paragraph: string): boolean {
   const p = paragraph.slice(0, 2000).toLowerCase();
-  return /\b(ignore|disregard|forget)\b[^\n]{0,40}\b(previous|prior|above|earlier|all)\b[^\n]{0,20}\binstructions?\b/
+  return /\b(ignore|disregard|forget|override)\b[^\n]{0,40}\b(previous|prior|above|earlier|all|your)\b[^\n]{0,20}\b(instructions?|rules|guidelines|prompts?|directions)\b/
     .test(p) ||
-    /\bclassify (this|it|the (e-?mail|message))\b/.test(p) || /\byou are now\b/.test(p);
+    /\b(classify|label|tag|mark) (this|it|the (e-?mail|message))\b[^\n]{0,30}\bas\b/.test(p) ||
+    /\bclassify (this|it|the (e-?mail|message))\b/.test(p) || /\byou are now\b/.test(p) ||
+    /\b(system|admin) (note|message|prompt|instruction)s? (to|for) (the )?(ai|assistant|model|classifier|bot)\b/
+      .test(p);
 }
