@@ -157,6 +157,16 @@ Deno.test("payment terms questions are information requests, in English and Fren
   );
 });
 
+Deno.test("a subject the sender disowns does not count, nor do addresses and links", () => {
+  const text = "Ignore the subject line, my director has signed off since. Could you set up accounts for " +
+    "me and Dev?\n\ncarla@vinhaverde-imports.com\ndev@vinhaverde-imports.com";
+  const r = classifyOffline({ subject: "Pricing question", text });
+  assert.equal(r.intent, "create_account", r.evidence.join(" "));
+  assert.ok(!r.evidence.some((e) => e.includes("subject:") || e.includes("import")), r.evidence.join(" "));
+  const link = classifyOffline({ text: "Found you via https://example.com/pricing-and-plans/compare - hi!" });
+  assert.ok(!link.evidence.some((e) => e.startsWith("send_info")), link.evidence.join(" "));
+});
+
 Deno.test("evidence names the phrases that counted", () => {
   const r = classifyOffline({ subject: "Free trial", text: "Please sign me up." });
   assert.equal(r.intent, "create_account");

@@ -89,7 +89,7 @@ export const LEXICON: Record<Signal, Record<number, string[]>> = {
       "add ~ colleague|colleagues|user|users|member|members|people|person|staff",
       "our new colleague|hire|hires", "join ~ workspace|account|team", "get a trial", "a trial",
       "testphase|testzeitraum|probezeit", "anmelden", "move ~ to paid", "paid plan", "need a login",
-      "a login", "login for", "enable ~ trial", "switch* ~ back on", "like|want|love to come back",
+      "a login", "login for", "need|needs ~ login|logins", "enable ~ trial", "switch* ~ back on", "like|want|love to come back",
       "start from scratch", "restart", "rejoin", "inscribirme", "suscribirme", "abonnieren", "m abonner",
       "konto|konten ~ anlegen|eroffnen|erstellen|einrichten", "lege|legen ~ ~ konto|konten|zugang|zugange",
       "creer ~ espace|compte|workspace", "espace de travail", "nouveau compte", "nueva cuenta", "neues konto",

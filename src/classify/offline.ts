@@ -65,8 +65,10 @@ export function classifyOffline(input: OfflineInput): OfflineResult {
     courtesy: 0,
   };
   const evidence: string[] = [];
-  const body = tokenize(dropInjection(input.text.slice(0, MAX_TEXT)));
-  const rawSubject = input.subject ?? "";
+  const text = dropAddresses(input.text.slice(0, MAX_TEXT));
+  const body = tokenize(dropInjection(text));
+  // "Ignore the subject line": the sender says the subject is not what the mail is about.
+  const rawSubject = SUBJECT_DISOWNED.test(text) ? "" : input.subject ?? "";
   const strippedSubject = stripReplyPrefixes(rawSubject);
   // A reply's subject was written by whoever started the thread, often about something else: quarter weight.
   const subjectWeight = strippedSubject.length < rawSubject.trim().length
@@ -112,6 +114,17 @@ function score(
     signals[entry.signal] += entry.weight * factor;
     out.push(`${label}${entry.signal}:${entry.phrase.source}+${entry.weight * factor}`);
   }
+}
+
+const SUBJECT_DISOWNED =
+  /\b(ignore|disregard|never ?mind|forget)\s+(the|my|this)\s+(subject|title)\b|\b(subject|subject line) is (wrong|old|outdated|misleading)\b|\bignorez (l'objet|le sujet)\b|\bignora(d)? el asunto\b|\bignorieren sie den betreff\b/i;
+
+/**
+ * E-mail addresses and links are names, not words of the request: "carla@vinhaverde-imports.com" is not
+ * about importing, "example.com/pricing" not a price question.
+ */
+function dropAddresses(text: string): string {
+  return text.replace(/\S+@\S+|\bhttps?:\/\/\S+|\bwww\.\S+/gi, " ");
 }
 
 /** "Re: Fwd: AW: Question" -> "Question": reply prefixes say nothing about intent. */
