@@ -28,6 +28,21 @@ Deno.test("eval on the dev corpus meets the floors: no unsafe reply, automated e
   assert.ok(report.median_prompt_tokens > 0);
 });
 
+Deno.test("eval on the fresh set (written apart, see its README) keeps its floors: safe, automated exact, lenient >= 0.90", async () => {
+  const dir = new URL("./fixtures/fresh/", import.meta.url).pathname;
+  const r = await runCli(["eval", dir, "--json", "--classifier", "offline"], {});
+  assert.equal(r.code, 0, r.stderr);
+  const report = JSON.parse(r.stdout);
+  assert.equal(report.total, 99);
+  assert.equal(report.unsafe_auto_reply, 0);
+  assert.equal(report.automated_precision, 1);
+  assert.equal(report.automated_recall, 1);
+  assert.ok(
+    report.intent_lenient >= 0.9,
+    `lenient ${report.intent_lenient}: ${JSON.stringify(report.misses)}`,
+  );
+});
+
 Deno.test("eval prints a report for a person, and refuses the LLM without a key", async () => {
   const human = await runCli(["eval", CORPUS_DIR], {});
   assert.equal(human.code, 0, human.stderr);
