@@ -26,9 +26,14 @@ const HELP = `Usage: deno task bench [--json] [--quick] [options]
   --ingest-concurrency N      worker concurrency of the parse stage (default 8)
   --e2e-seconds S             end-to-end messages per point: S seconds at the bound (default 5; quick 1)
   --e2e-messages N            messages per end-to-end point at latency 0 (default 200; quick 40)
+  --e2e-latencies LIST        LLM latencies of the end-to-end points, ms (default 0,200)
+  --e2e-concurrencies LIST    classification concurrencies of the end-to-end points (default 1,8,32)
   --rss-messages N            messages for the peak RSS run (default 10000; quick 1000)
   --rss-concurrency N         WORKER_CONCURRENCY of the daemon in the memory runs (default 16)
-  --large-bytes N             size of the large message (default 41877504: 64 KiB under MAX_MESSAGE_BYTES)`;
+  --large-bytes N             size of the large message (default 41877504: 64 KiB under MAX_MESSAGE_BYTES)
+
+Environment: BENCH_DATABASE_URL (else TEST_DATABASE_URL, else the local server); BENCH_CPU_PROFILE=FILE
+writes a V8 CPU profile of the last end-to-end point's timed run (open it in Chrome DevTools).`;
 
 const PARTS = ["queue", "ingest", "e2e", "memory", "prompt"] as const;
 
@@ -48,6 +53,8 @@ const { values } = parseArgs({
     "ingest-concurrency": { type: "string", default: "8" },
     "e2e-seconds": { type: "string" },
     "e2e-messages": { type: "string" },
+    "e2e-latencies": { type: "string", default: "0,200" },
+    "e2e-concurrencies": { type: "string", default: "1,8,32" },
     "rss-messages": { type: "string" },
     "rss-concurrency": { type: "string", default: "16" },
     "large-bytes": { type: "string", default: String(41_943_040 - 65_536) },
@@ -66,6 +73,15 @@ function num(name: keyof typeof values, full?: number, quick?: number, min = 0):
   return n;
 }
 
+/** A comma-separated list of numbers, each at least `min`. */
+function list(name: keyof typeof values, min: number): number[] {
+  const items = (values[name] as string).split(",").map((t) => Number(t.trim()));
+  if (items.length === 0 || items.some((n) => !Number.isFinite(n) || n < min)) {
+    throw new Error(`--${name} must be a comma-separated list of numbers of at least ${min}`);
+  }
+  return items;
+}
+
 const only = new Set(values.only.split(",").map((p) => p.trim()));
 for (const p of only) {
   if (!PARTS.includes(p as never)) throw new Error(`--only: unknown part "${p}"; parts: ${PARTS.join(",")}`);
@@ -79,6 +95,8 @@ const settings = {
   ingestConcurrency: num("ingest-concurrency", undefined, undefined, 1),
   e2eSeconds: num("e2e-seconds", 5, 1),
   e2eMessages: num("e2e-messages", 200, 40, 1),
+  e2eLatencies: list("e2e-latencies", 0),
+  e2eConcurrencies: list("e2e-concurrencies", 1),
   rssMessages: num("rss-messages", 10_000, 1000, 1),
   rssConcurrency: num("rss-concurrency", undefined, undefined, 1),
   largeBytes: num("large-bytes", undefined, undefined, 1024),
@@ -149,8 +167,8 @@ if (only.has("e2e")) {
   report.e2e = await benchE2e({
     url,
     schemas,
-    latencies: [0, 200],
-    concurrencies: [1, 8, 32],
+    latencies: settings.e2eLatencies,
+    concurrencies: settings.e2eConcurrencies,
     seconds: settings.e2eSeconds,
     zeroLatencyMessages: settings.e2eMessages,
     progress,

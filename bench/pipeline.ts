@@ -15,6 +15,7 @@ import { RawHandoff } from "../src/mail/raw_handoff.ts";
 import { s3Source } from "../src/mail/s3_source.ts";
 import { testS3 } from "../tests/helpers/s3.ts";
 import { copies, type CorpusFile, loadCorpus } from "./corpus.ts";
+import { cpuMsPerMessage, type CpuPerMessage, cpuSnapshot, startCpuProfile } from "./cpu.ts";
 import type { Schemas } from "./schemas.ts";
 
 const MAX_MESSAGE_BYTES = 41_943_040;
@@ -82,6 +83,11 @@ export interface E2ePoint {
   llm_requests: number;
   /** Rate of the classify stage alone (first to last classification), against the same bound. */
   classify_msgs_per_s: number;
+  /**
+   * CPU ms a timed message cost, by process: the bench's (the daemon's worker and ingest, and the bench's
+   * arrivals and completion checks), the fake LLM server's, and every local PostgreSQL process's.
+   */
+  cpu_ms_per_msg: CpuPerMessage;
 }
 
 /** Options of {@linkcode benchE2e}. */
@@ -128,6 +134,7 @@ export async function benchE2e(o: E2eOptions): Promise<E2ePoint[]> {
           concurrency: c,
           perSecond: bound === null ? Infinity : bound * 1.25,
           warmUp: warmUpMessages(c),
+          llmPid: llm.pid,
           env: { OPENAI_API_KEY: "bench", OPENAI_BASE_URL: llm.baseURL },
         });
         const msgs = perSecond(messages, run.elapsedMs);
@@ -140,6 +147,7 @@ export async function benchE2e(o: E2eOptions): Promise<E2ePoint[]> {
           messages,
           llm_requests: await llmClassified(db, run.afterEmailId),
           classify_msgs_per_s: await classifyRate(db, run.afterEmailId),
+          cpu_ms_per_msg: run.cpu,
         };
       });
       points.push(point);
@@ -164,7 +172,8 @@ async function runArrivals(db: Db, o: {
   env: Record<string, string>;
   /** Messages run through before the clock starts. */
   warmUp: number;
-}): Promise<{ elapsedMs: number; afterEmailId: number }> {
+  llmPid: number;
+}): Promise<{ elapsedMs: number; afterEmailId: number; cpu: CpuPerMessage }> {
   const inbox = await Deno.makeTempDir({ prefix: "bench-inbox-" });
   const outbox = await Deno.makeTempDir({ prefix: "bench-outbox-" });
   // The mail, written before the clock starts beside the inbox (one file system: a move is a rename).
@@ -210,6 +219,9 @@ async function runArrivals(db: Db, o: {
       while (!await allProcessed(db, warm)) await new Promise((r) => setTimeout(r, TICK_MS));
     }
     const afterEmailId = await lastEmailId(db);
+    // BENCH_CPU_PROFILE=FILE: a V8 CPU profile of the timed run (the last point's), for Chrome DevTools.
+    const profile = Deno.env.get("BENCH_CPU_PROFILE") ? await startCpuProfile() : undefined;
+    const cpuBefore = cpuSnapshot(o.llmPid);
     const started = performance.now();
     for (;;) {
       const due = Math.min(
@@ -222,7 +234,16 @@ async function runArrivals(db: Db, o: {
         await poll();
       }
       if (sent === total && await allProcessed(db, total)) {
-        return { elapsedMs: performance.now() - started, afterEmailId };
+        const elapsedMs = performance.now() - started;
+        const cpu = cpuMsPerMessage(cpuBefore, cpuSnapshot(o.llmPid), o.messages);
+        if (profile) {
+          Deno.writeTextFileSync(Deno.env.get("BENCH_CPU_PROFILE")!, JSON.stringify(await profile()));
+        }
+        return {
+          elapsedMs,
+          afterEmailId,
+          cpu,
+        };
       }
       await new Promise((r) => setTimeout(r, TICK_MS));
     }
@@ -252,7 +273,7 @@ async function allProcessed(db: Db, messages: number): Promise<boolean> {
 /** Starts bench/llm_server.ts in a child process; resolves once it listens. */
 async function llmServer(
   latency: number,
-): Promise<{ baseURL: string; [Symbol.asyncDispose](): Promise<void> }> {
+): Promise<{ baseURL: string; pid: number; [Symbol.asyncDispose](): Promise<void> }> {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-net", new URL("./llm_server.ts", import.meta.url).pathname, String(latency)],
     stdout: "piped",
@@ -268,6 +289,7 @@ async function llmServer(
   reader.releaseLock();
   return {
     baseURL: out.trim(),
+    pid: child.pid,
     async [Symbol.asyncDispose]() {
       child.kill("SIGTERM");
       await child.status;

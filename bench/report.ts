@@ -70,7 +70,18 @@ export function formatReport(r: BenchReport): string {
     out.push(
       "End to end: parse, classify (local fake LLM), route, deliver (file transport); bound = concurrency / latency",
       ...table(
-        ["LLM latency ms", "concurrency", "msgs/s", "bound", "ratio", "classify stage", "messages"],
+        [
+          "LLM latency ms",
+          "concurrency",
+          "msgs/s",
+          "bound",
+          "ratio",
+          "classify stage",
+          "messages",
+          "CPU ms/msg: bench",
+          "postgres",
+          "LLM",
+        ],
         r.e2e.map((p) => [
           p.llm_latency_ms,
           p.concurrency,
@@ -79,8 +90,13 @@ export function formatReport(r: BenchReport): string {
           p.ratio ?? "-",
           p.classify_msgs_per_s,
           p.messages,
+          p.cpu_ms_per_msg.bench ?? "-",
+          p.cpu_ms_per_msg.postgres ?? "-",
+          p.cpu_ms_per_msg.llm ?? "-",
         ]),
       ),
+      "(CPU ms/msg: user + system CPU of the timed run over its messages; bench = the daemon's worker and " +
+        "ingest in the bench's process; postgres = every local postgres process)",
       "",
     );
   }
