@@ -3,6 +3,7 @@
  * cannot be read is described in `problems` (stored as `emails.parse_error`) and the rest is kept.
  */
 import PostalMime from "postal-mime";
+import { ELIDE_MIN_BYTES, elideAttachmentBodies, isMultipart } from "./elide_attachments.ts";
 import { htmlToText } from "./html_text.ts";
 
 /** An attachment as stored in the row: metadata only; the bytes stay in the raw message. */
@@ -50,15 +51,27 @@ const KNOWN_HEADERS = [
   "mime-version",
 ];
 
+/** Settings of {@linkcode parseEmail}. */
+export interface ParseOptions {
+  /** Base64 attachment bodies of at least this many bytes are not decoded (see elide_attachments.ts). */
+  elideMinBytes?: number;
+}
+
 /** Parses one raw message. */
-export async function parseEmail(raw: Uint8Array): Promise<ParsedEmail> {
+export async function parseEmail(raw: Uint8Array, options: ParseOptions = {}): Promise<ParsedEmail> {
   const problems: string[] = [];
   if (raw.length === 0) problems.push("empty message (0 bytes)");
   else if (looksBinary(raw)) problems.push("binary data, not a text e-mail message");
 
+  // One Latin-1 view of the bytes (a string copy) serves the attachment elision and both scans below: all of
+  // a multipart message (its closing boundary is at the end), the first 4 MiB of any other.
+  let text = latin1(raw.length > CHARSET_SCAN_CHARS ? raw.subarray(0, CHARSET_SCAN_CHARS) : raw);
+  if (text.length < raw.length && isMultipart(text)) text = latin1(raw);
+  const elided = elideAttachmentBodies(raw, text, options.elideMinBytes ?? ELIDE_MIN_BYTES);
+
   let mail: Awaited<ReturnType<typeof PostalMime.parse>> | undefined;
   try {
-    mail = await PostalMime.parse(raw, { attachmentEncoding: "arraybuffer" });
+    mail = await PostalMime.parse(elided?.raw ?? raw, { attachmentEncoding: "arraybuffer" });
   } catch (error) {
     problems.push(`MIME parser failed: ${error instanceof Error ? error.message : String(error)}`);
   }
@@ -68,10 +81,8 @@ export async function parseEmail(raw: Uint8Array): Promise<ParsedEmail> {
   if (raw.length > 0 && !KNOWN_HEADERS.some((k) => k in headers)) {
     problems.push("no e-mail headers found (From, Subject, Date, Message-ID, Received)");
   }
-  // One Latin-1 view of the bytes (a string copy) serves both scans: all of a multipart message (its closing
-  // boundary is at the end), the first 4 MiB of any other.
   const multipart = (headers["content-type"]?.[0] ?? "").toLowerCase().includes("multipart/");
-  const text = latin1(multipart ? raw : raw.subarray(0, CHARSET_SCAN_CHARS));
+  if (multipart && text.length < raw.length) text = latin1(raw);
   problems.push(...charsetProblems(text), ...truncationProblems(text, headers));
 
   // A From without "@" (a typo, a damaged header) is not an address to store or ever reply to.
@@ -116,7 +127,9 @@ export async function parseEmail(raw: Uint8Array): Promise<ParsedEmail> {
     attachments: (mail?.attachments ?? []).map((a) => ({
       filename: a.filename ?? null,
       mime_type: a.mimeType,
-      size: typeof a.content === "string" ? a.content.length : a.content.byteLength,
+      size: typeof a.content === "string"
+        ? a.content.length
+        : elided?.sizeOf(a.content) ?? a.content.byteLength,
       disposition: a.disposition ?? null,
       content_id: a.contentId ?? null,
     })),
