@@ -5,6 +5,9 @@
 -- `id = ANY(ARRAY(…))` rather than a CTE joined to jobs: the planner estimated the CTE's rows from $2 and
 -- picked a hash join over a sequential scan of the whole table (8-15 ms for 100 of 20,000 jobs); the array
 -- always reads the primary key (~2 ms). Measured by `deno task bench --only queue`.
+-- The claim commits asynchronously (set_config(…, true) lasts until this statement's implicit transaction
+-- commits): a claim lost with a crash of the server only puts its jobs back in the queue, as a crash of the
+-- daemon would, and any later synchronous commit (the handler's own work) flushes it first.
 -- $1 locked_by, $2 limit, $3 lease in milliseconds, $4 now (or NULL), $5 only these kinds (text[] or NULL),
 -- $6 not these kinds (text[] or NULL)
 UPDATE jobs AS j
@@ -13,6 +16,7 @@ SET state = 'running',
     locked_by = $1,
     locked_until = coalesce($4, now()) + make_interval(secs => $3 / 1000.0),
     updated_at = coalesce($4, now())
+FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit
 WHERE j.id = ANY(ARRAY(
   SELECT id
   FROM jobs
