@@ -5,10 +5,12 @@
  * the bytes stay in `raw_messages`. So before parsing, the body of each binary base64 part is replaced by
  * a marker line, and the decoded size is counted here by postal-mime's own rule.
  *
- * Conservative by design: only a part after a line that is a declared boundary, whose headers (read by
- * postal-mime's rules) name a binary Content-Type (application, image, audio, video, font, model) and the
- * base64 encoding, and only up to the next line that could be a boundary. Nothing inside any other part is
- * touched. A test compares the parse of every corpus message, of mutants and of edge cases with and without.
+ * Conservative by design: only a part that starts after a boundary line of a multipart that is open at that
+ * point (tracked as postal-mime does), whose headers (read by postal-mime's rules) name a binary Content-Type
+ * (application, image, audio, video, font, model) and the base64 encoding, and only when its body ends at
+ * such a boundary line (or the end). Nothing inside any other part is touched. The work is linear: the scan
+ * only moves forward. A test compares the parse of every corpus message, of mutants and of edge cases with
+ * and without elision.
  */
 
 /** The message with attachment bodies left out, and how to read the markers back. */
