@@ -23,7 +23,7 @@ async function assertSameParse(raw: Uint8Array, what: string): Promise<void> {
 }
 
 function elides(raw: Uint8Array): boolean {
-  return elideAttachmentBodies(raw, LATIN1.decode(raw), 0) !== undefined;
+  return elideAttachmentBodies(raw, 0) !== undefined;
 }
 
 const corpus = [
@@ -59,7 +59,7 @@ Deno.test("mutants of the corpus messages with attachments parse the same with t
 
 Deno.test("a large attachment is not decoded: its size is counted, and the parser reads a few hundred bytes", async () => {
   const raw = largeMessage(3 * 1024 * 1024);
-  const elided = elideAttachmentBodies(raw, LATIN1.decode(raw))!;
+  const elided = elideAttachmentBodies(raw)!;
   assert.ok(elided.raw.length < 2048, `${elided.raw.length} bytes left`);
   const parsed = await parseEmail(raw);
   assert.equal(parsed.attachments.length, 1);

@@ -23,28 +23,22 @@ export interface ElidedMessage {
 /** Bodies shorter than this are left in place (default): there is nothing to gain. */
 export const ELIDE_MIN_BYTES = 8192;
 
-/** Whether the top-level Content-Type (its first one) is multipart: `text` is the start of the message. */
-export function isMultipart(text: string): boolean {
-  return readPart(text, 0, 2000)?.media?.startsWith("multipart/") ?? false;
-}
-
 /**
- * `text` is the Latin-1 view of all of `raw` (one character a byte, so offsets agree). Returns undefined
- * when no body qualifies.
+ * Returns undefined when no body qualifies. Works on the bytes (short pieces are read as Latin-1, one
+ * character a byte): no string of the whole message is made.
  */
 export function elideAttachmentBodies(
   raw: Uint8Array,
-  text: string,
   minBytes = ELIDE_MIN_BYTES,
 ): ElidedMessage | undefined {
-  const top = readPart(text, 0, 2000);
-  if (text.length !== raw.length || !top?.media?.startsWith("multipart/") || !top.boundary) return undefined;
+  const top = readPart(raw, 0, 2000);
+  if (!top?.media?.startsWith("multipart/") || !top.boundary) return undefined;
   // The boundaries open at this point, outermost first, as postal-mime keeps them: a line is a boundary when
   // it is "--" + one of them (+ "--" to close it), innermost first, with nothing after but spaces and tabs.
   const open = [top.boundary];
   const boundaryAt = (lineStart: number): { depth: number; closes: boolean } | undefined => {
-    const line = trimEnd(text.slice(lineStart, endOfLine(text, lineStart)));
-    if (!line.startsWith("--")) return undefined;
+    if (raw[lineStart] !== DASH || raw[lineStart + 1] !== DASH) return undefined;
+    const line = trimEnd(latin1(raw, lineStart, endOfLine(raw, lineStart)));
     const rest = line.slice(2);
     for (let depth = open.length - 1; depth >= 0; depth--) {
       if (rest === open[depth]) return { depth, closes: false };
@@ -53,10 +47,10 @@ export function elideAttachmentBodies(
     return undefined;
   };
   const cuts: { start: number; end: number; size: number }[] = [];
-  let at = text.indexOf("\n--", top.bodyStart - 1);
+  let at = nextDashLine(raw, top.bodyStart);
   while (at >= 0 && open.length > 0) {
-    const lineStart = at + 1;
-    at = text.indexOf("\n--", lineStart);
+    const lineStart = at;
+    at = nextDashLine(raw, lineStart + 1);
     const boundary = boundaryAt(lineStart);
     if (!boundary) continue;
     open.length = boundary.depth + 1;
@@ -64,12 +58,12 @@ export function elideAttachmentBodies(
       open.pop();
       continue;
     }
-    const part = readPart(text, endOfLine(text, lineStart) + 1);
+    const part = readPart(raw, endOfLine(raw, lineStart) + 1);
     if (!part) break;
     if (part.media?.startsWith("multipart/")) {
       // Its boundary is opened by postal-mime only when its Content-Type names one; read on into it.
       if (part.boundary) open.push(part.boundary);
-      at = text.indexOf("\n--", part.bodyStart - 1);
+      at = nextDashLine(raw, part.bodyStart);
       continue;
     }
     if (part.media && BINARY_TYPE.test(part.media) && part.media !== "application/ics" && part.base64) {
@@ -83,7 +77,7 @@ export function elideAttachmentBodies(
     // The rest of this part (all of it, for any other part) is its body: its next line that is a boundary
     // ends it. Nothing else inside is read: a nested message (message/*, or a part without a type, which in
     // a digest is one) is kept whole, since postal-mime may return it as an attachment of its own bytes.
-    at = text.indexOf("\n--", part.bodyStart - 1);
+    at = nextDashLine(raw, part.bodyStart);
   }
   if (cuts.length === 0) return undefined;
 
@@ -116,9 +110,21 @@ export function elideAttachmentBodies(
 const ASCII = new TextEncoder();
 const LATIN1 = new TextDecoder("latin1");
 
-function endOfLine(text: string, start: number): number {
-  const nl = text.indexOf("\n", start);
-  return nl < 0 ? text.length : nl;
+function latin1(raw: Uint8Array, start: number, end: number): string {
+  return LATIN1.decode(raw.subarray(start, end));
+}
+
+function endOfLine(raw: Uint8Array, start: number): number {
+  const nl = raw.indexOf(NL, start);
+  return nl < 0 ? raw.length : nl;
+}
+
+/** The start of the next line at or after `from` that begins with "--"; -1 when there is none. */
+function nextDashLine(raw: Uint8Array, from: number): number {
+  for (let i = raw.indexOf(DASH, from); i >= 0; i = raw.indexOf(DASH, i + 1)) {
+    if (raw[i + 1] === DASH && (i === 0 || raw[i - 1] === NL)) return i;
+  }
+  return -1;
 }
 
 /** Media types whose parts postal-mime always returns as attachments (never as text or a nested message). */
@@ -150,7 +156,7 @@ function trimEnd(line: string): string {
  * count. Undefined when no empty line comes within `maxLines` lines.
  */
 function readPart(
-  text: string,
+  raw: Uint8Array,
   start: number,
   maxLines = 200,
 ):
@@ -165,9 +171,9 @@ function readPart(
   };
   let at = start;
   for (let lines = 0; lines < maxLines; lines++) {
-    if (at >= text.length) return undefined;
-    const end = endOfLine(text, at);
-    const line = text.slice(at, end).replace(/[\r\n]+/g, "");
+    if (at >= raw.length) return undefined;
+    const end = endOfLine(raw, at);
+    const line = latin1(raw, at, end).replace(/[\r\n]+/g, "");
     at = end + 1;
     if (line === "") {
       settle();

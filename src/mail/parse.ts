@@ -3,7 +3,7 @@
  * cannot be read is described in `problems` (stored as `emails.parse_error`) and the rest is kept.
  */
 import PostalMime from "postal-mime";
-import { ELIDE_MIN_BYTES, elideAttachmentBodies, isMultipart } from "./elide_attachments.ts";
+import { ELIDE_MIN_BYTES, elideAttachmentBodies } from "./elide_attachments.ts";
 import { htmlToText } from "./html_text.ts";
 
 /** An attachment as stored in the row: metadata only; the bytes stay in the raw message. */
@@ -63,15 +63,12 @@ export async function parseEmail(raw: Uint8Array, options: ParseOptions = {}): P
   if (raw.length === 0) problems.push("empty message (0 bytes)");
   else if (looksBinary(raw)) problems.push("binary data, not a text e-mail message");
 
-  // One Latin-1 view of the bytes (a string copy) serves the attachment elision and both scans below: all of
-  // a multipart message (its closing boundary is at the end), the first 4 MiB of any other.
-  let text = latin1(raw.length > CHARSET_SCAN_CHARS ? raw.subarray(0, CHARSET_SCAN_CHARS) : raw);
-  if (text.length < raw.length && isMultipart(text)) text = latin1(raw);
-  const elided = elideAttachmentBodies(raw, text, options.elideMinBytes ?? ELIDE_MIN_BYTES);
+  const elided = elideAttachmentBodies(raw, options.elideMinBytes ?? ELIDE_MIN_BYTES);
+  const read = elided?.raw ?? raw;
 
   let mail: Awaited<ReturnType<typeof PostalMime.parse>> | undefined;
   try {
-    mail = await PostalMime.parse(elided?.raw ?? raw, { attachmentEncoding: "arraybuffer" });
+    mail = await PostalMime.parse(read, { attachmentEncoding: "arraybuffer" });
   } catch (error) {
     problems.push(`MIME parser failed: ${error instanceof Error ? error.message : String(error)}`);
   }
@@ -81,8 +78,11 @@ export async function parseEmail(raw: Uint8Array, options: ParseOptions = {}): P
   if (raw.length > 0 && !KNOWN_HEADERS.some((k) => k in headers)) {
     problems.push("no e-mail headers found (From, Subject, Date, Message-ID, Received)");
   }
+  // One Latin-1 view of what postal-mime read (a string copy) serves both scans: all of a multipart message
+  // (its closing boundary is at the end), the first 4 MiB of any other. The attachment bodies left out hold
+  // neither a header line nor "--".
   const multipart = (headers["content-type"]?.[0] ?? "").toLowerCase().includes("multipart/");
-  if (multipart && text.length < raw.length) text = latin1(raw);
+  const text = latin1(multipart ? read : read.subarray(0, CHARSET_SCAN_CHARS));
   problems.push(...charsetProblems(text), ...truncationProblems(text, headers));
 
   // A From without "@" (a typo, a damaged header) is not an address to store or ever reply to.
