@@ -63,7 +63,13 @@ export async function parseEmail(raw: Uint8Array, options: ParseOptions = {}): P
   if (raw.length === 0) problems.push("empty message (0 bytes)");
   else if (looksBinary(raw)) problems.push("binary data, not a text e-mail message");
 
-  const elided = elideAttachmentBodies(raw, options.elideMinBytes ?? ELIDE_MIN_BYTES);
+  // Elision only saves work: should it ever fail on some input, the message is parsed whole instead.
+  let elided: ReturnType<typeof elideAttachmentBodies>;
+  try {
+    elided = elideAttachmentBodies(raw, options.elideMinBytes ?? ELIDE_MIN_BYTES);
+  } catch {
+    elided = undefined;
+  }
   const read = elided?.raw ?? raw;
 
   let mail: Awaited<ReturnType<typeof PostalMime.parse>> | undefined;
