@@ -30,8 +30,33 @@ export interface DeliverOptions {
   sendRatePerSecond: number;
 }
 
-/** A wait for a send slot longer than this reschedules the job instead of holding a worker. */
+/**
+ * A send slot further away than this sends the job back to the queue until shortly before it (the slot stays
+ * the effect's) instead of holding a worker; nearer, the job waits for it in place.
+ */
 const MAX_SLOT_WAIT_MS = 2_000;
+/** A snoozed job comes back this long before its slot: the claim's own latency must not make it late. */
+const SLOT_LEAD_MS = 250;
+/**
+ * A slot passed by more than this is stale (the job ran late: a stop, a crash) and a new one is reserved;
+ * within it, the job sends at once. Reusing older slots would send a burst over SEND_RATE after a restart.
+ */
+const SLOT_STALE_MS = 1_000;
+
+/**
+ * The wait for this effect's send slot: the slot it holds when still fresh, else a new one. A wait longer
+ * than MAX_SLOT_WAIT_MS is a snooze: the job runs again just before its slot, without spending an attempt;
+ * before, each such wait reserved another slot and counted an attempt, so with 32 workers and SEND_RATE=10 the
+ * reservations ran away (300 replies: 22 sent, then none for 50 s).
+ */
+async function slotWait(
+  db: Db,
+  effect: { id: number; slot_wait_ms: number | null },
+  sendRatePerSecond: number,
+): Promise<number | undefined> {
+  if (effect.slot_wait_ms !== null && effect.slot_wait_ms >= -SLOT_STALE_MS) return effect.slot_wait_ms;
+  return await reserveSendSlot(db, { effectId: effect.id, spacingMs: 1000 / sendRatePerSecond });
+}
 
 /** The handler of `deliver` jobs (payload `{effect_id}`). */
 export function deliverJobHandler(options: DeliverOptions): JobHandler {
@@ -48,11 +73,14 @@ export function deliverJobHandler(options: DeliverOptions): JobHandler {
           name: p.target,
         }, p.body);
       } else {
-        const wait = await reserveSendSlot(db, 1000 / options.sendRatePerSecond);
-        // A reschedule costs an attempt: on the last one, wait here instead, or the job would fail for good
-        // with its effect left pending and no reason recorded.
-        if (wait > MAX_SLOT_WAIT_MS && job.attempts < job.max_attempts) {
-          return { type: "retry", reason: "send rate limit (SEND_RATE)", delayMs: wait };
+        const wait = await slotWait(db, effect, options.sendRatePerSecond);
+        if (wait === undefined) return { type: "done" }; // the effect is gone
+        if (wait > MAX_SLOT_WAIT_MS) {
+          return {
+            type: "snooze",
+            reason: "waiting for its send slot (SEND_RATE)",
+            delayMs: wait - SLOT_LEAD_MS,
+          };
         }
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
         const p = effect.payload as unknown as MessagePayload;

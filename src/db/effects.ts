@@ -76,6 +76,10 @@ export interface EffectRow {
   payload: Record<string, unknown>;
   state: EffectState;
   attempts: number;
+  /** The run sending it now (or cut off while sending); null when no send is under way. */
+  sending_token: string | null;
+  /** Milliseconds until the send slot it holds, by the database's clock (negative once passed), or null. */
+  slot_wait_ms: number | null;
 }
 
 /** Reads an effect. */
@@ -133,9 +137,15 @@ export async function countEffects(
   return (await q.query<{ kind: string; state: EffectState; count: number }>(countEffectsSql)).rows;
 }
 
-/** Reserves the next slot of the global send rate; returns how many ms to wait for it. */
-export async function reserveSendSlot(q: Queryable, spacingMs: number): Promise<number> {
-  return (await q.query<{ wait_ms: number }>(reserveSendSlotSql, [spacingMs])).rows[0].wait_ms;
+/**
+ * Reserves the next slot of the global send rate for an effect and records it there; returns how many ms to
+ * wait for it (undefined when the effect no longer exists: no slot is taken).
+ */
+export async function reserveSendSlot(
+  q: Queryable,
+  p: { effectId: number; spacingMs: number },
+): Promise<number | undefined> {
+  return (await q.query<{ wait_ms: number }>(reserveSendSlotSql, [p.spacingMs, p.effectId])).rows[0]?.wait_ms;
 }
 
 /** What routing reads of an email. */

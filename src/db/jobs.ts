@@ -11,6 +11,7 @@ import extendLeasesSql from "../../sql/queries/jobs/extend_leases.sql" with { ty
 import rescueExpiredJobsSql from "../../sql/queries/jobs/rescue_expired_jobs.sql" with { type: "text" };
 import requeueJobsSql from "../../sql/queries/jobs/requeue_jobs.sql" with { type: "text" };
 import nextLeaseExpirySql from "../../sql/queries/jobs/next_lease_expiry.sql" with { type: "text" };
+import snoozeJobSql from "../../sql/queries/jobs/snooze_job.sql" with { type: "text" };
 import requeueJobsByKeySql from "../../sql/queries/jobs/requeue_jobs_by_key.sql" with { type: "text" };
 
 /** Job states, as constrained by the table's CHECK. */
@@ -101,6 +102,17 @@ export async function retryJob(
 ): Promise<JobState | undefined> {
   const { rows } = await q.query<{ state: JobState }>(retryJobSql, [p.id, p.workerId, p.error, p.runAt]);
   return rows[0]?.state;
+}
+
+/**
+ * Puts a job back to wait `delayMs` (by the database's clock) without spending an attempt; false when this
+ * claim (`workerId` and `attempts`) no longer holds the job.
+ */
+export async function snoozeJob(
+  q: Queryable,
+  p: { id: number; workerId: string; attempts: number; delayMs: number },
+): Promise<boolean> {
+  return (await q.query(snoozeJobSql, [p.id, p.workerId, p.attempts, p.delayMs])).count === 1;
 }
 
 /** Fails a job for good; false when this worker no longer held its lease. */

@@ -24,6 +24,7 @@ import {
   releaseJobs,
   rescueExpiredJobs,
   retryJob,
+  snoozeJob,
 } from "../db/jobs.ts";
 import { errorText, log } from "../log.ts";
 import { withTimeout } from "../timeout.ts";
@@ -137,6 +138,11 @@ export class Worker {
   #unlisten: (() => Promise<void>) | undefined;
   #lastRescue = 0;
   #lastHeartbeat = Date.now();
+  /**
+   * When (performance.now()) the jobs this worker snoozed come due: the loop wakes for each (no NOTIFY comes
+   * for a job that becomes due later) and `drain` waits for them.
+   */
+  #snoozeDue: number[] = [];
   /** Jobs finished by this worker, by outcome (for tests and `--once` summaries). */
   readonly counts = { done: 0, retried: 0, failed: 0, lost: 0 };
 
@@ -313,6 +319,11 @@ export class Worker {
       // Idle only when a claim that began with nothing running found nothing: a job still running during the
       // claim may commit new jobs after the claim's snapshot.
       if (untilIdle && idleClaim && claimed === 0 && !this.#busy()) {
+        // Jobs this worker snoozed (waiting for a send slot) are part of the work: wait for them.
+        if (this.#armSnoozeWake()) {
+          await sleep(this.#options.pollMs, wakeup);
+          continue;
+        }
         // Jobs still leased to another worker (one that died, say) are part of "what is there": wait for the
         // earliest lease to expire, rescue it, go on. Retries scheduled for later are not waited for.
         const leaseMs = await limited("lease expiry", nextLeaseExpiry(this.#db)).catch(() => null);
@@ -323,6 +334,7 @@ export class Worker {
         continue;
       }
       if (claimed > 0) continue;
+      this.#armSnoozeWake();
       // Holding jobs, sleep no longer than the next heartbeat: with POLL_INTERVAL near JOB_LEASE / 3 a quiet
       // loop would renew the leases of long jobs too late.
       const untilHeartbeat = this.#lastHeartbeat + this.#options.leaseMs / 3 + 1 - Date.now();
@@ -347,6 +359,16 @@ export class Worker {
         this.#wake();
       }, ms),
     };
+  }
+
+  /** Sets the wake for the earliest snoozed job still to come due; false when none is. */
+  #armSnoozeWake(): boolean {
+    const now = performance.now();
+    this.#snoozeDue = this.#snoozeDue.filter((at) => at > now);
+    if (this.#snoozeDue.length === 0) return false;
+    // A few ms late: the claim compares run_at with the database's clock.
+    this.#wakeIn(Math.min(...this.#snoozeDue) - now + 5);
+    return true;
   }
 
   #clearWakeTimer(): void {
@@ -554,7 +576,20 @@ export class Worker {
     // job would stay in its slot, its lease renewed, for good (seen in the connection-cut fault test).
     for (let attempt = 1;; attempt++) {
       try {
-        if (outcome.type === "fail") {
+        if (outcome.type === "snooze") {
+          const ok = await limited(
+            "snoozing a job",
+            snoozeJob(this.#db, { id: job.id, workerId, attempts: job.attempts, delayMs: outcome.delayMs }),
+          );
+          if (!ok) this.#count("lost", jobLog, job);
+          else {jobLog.debug("Job waits {delay} ms: {reason}", {
+              delay: outcome.delayMs,
+              reason: outcome.reason,
+            });}
+          // Woken then, not at the next poll (POLL_INTERVAL, 10 s by default, would idle the slots it holds).
+          this.#snoozeDue.push(performance.now() + outcome.delayMs);
+          this.#wakeIn(outcome.delayMs);
+        } else if (outcome.type === "fail") {
           const ok = await limited(
             "recording a failed job",
             failJob(this.#db, { id: job.id, workerId, error: outcome.reason }),

@@ -4,5 +4,6 @@ UPDATE effects
 SET attempts = attempts + 1,
     last_error = $2,
     state = CASE WHEN $3 THEN 'failed' ELSE state END,
+    send_at = NULL,
     updated_at = now()
 WHERE id = $1 AND state = 'pending'
