@@ -210,6 +210,29 @@ export class Worker {
     this.#stopping = true;
     this.#wake();
     await this.#loop;
+    // The loop no longer runs: renew the leases of running and finishing jobs from here until the drain ends,
+    // or another instance takes a job over that is still running here (a slow webhook was POSTed twice).
+    const renewing = setInterval(() => this.#renewDuringDrain(), this.#options.leaseMs / 3);
+    try {
+      await this.#drainRunning(deadlineMs);
+    } finally {
+      clearInterval(renewing);
+      await this.#drainRenewal;
+    }
+  }
+
+  #drainRenewal: Promise<void> | undefined;
+
+  #renewDuringDrain(): void {
+    if (this.#drainRenewal) return; // one at a time; a stuck one gives up after LOOP_QUERY_TIMEOUT_MS
+    this.#drainRenewal = limited("lease renewal", this.#renewAndRescue(Date.now(), true, false))
+      .catch((error) =>
+        logger.warn("Cannot renew leases while draining: {error}", { error: errorText(error) })
+      )
+      .finally(() => this.#drainRenewal = undefined);
+  }
+
+  async #drainRunning(deadlineMs: number): Promise<void> {
     await this.#release();
     const all = Promise.all(this.#pools.flatMap((p) => [...p.running.values()].map((r) => r.done)));
     let timer: ReturnType<typeof setTimeout> | undefined;

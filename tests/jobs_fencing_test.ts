@@ -1,0 +1,52 @@
+import assert from "node:assert/strict";
+import { configWarnings, loadConfig } from "../src/config.ts";
+import type { Db } from "../src/db/client.ts";
+import { enqueueJob } from "../src/db/jobs.ts";
+import { Worker } from "../src/jobs/worker.ts";
+import { testDb } from "./helpers/db.ts";
+
+const job = async (db: Db, id: number) =>
+  (await db.query<{ state: string; attempts: number; locked_by: string | null }>(
+    "SELECT state, attempts, locked_by FROM jobs WHERE id = $1",
+    [id],
+  )).rows[0];
+
+const until = async (what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000) => {
+  const start = performance.now();
+  while (!(await check())) {
+    if (performance.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+Deno.test("a draining worker keeps renewing its leases: no other instance takes a slow job over", async () => {
+  await using t = await testDb();
+  const id = (await enqueueJob(t.db, { kind: "slow", maxAttempts: 5 }))!;
+  const runs: string[] = [];
+  const slow = (who: string) => async () => {
+    runs.push(who);
+    await new Promise((r) => setTimeout(r, 3_000)); // three leases long
+  };
+  const options = { concurrency: 1, leaseMs: 1000, pollMs: 100 };
+  const a = new Worker(t.db, { slow: slow("a") }, { ...options, workerId: "a" });
+  await a.start();
+  await until("a to start the job", () => runs.length === 1);
+  const b = new Worker(t.db, { slow: slow("b") }, { ...options, workerId: "b" });
+  await b.start();
+  try {
+    await a.stop(10_000); // SIGTERM: a drains for up to 10 s; the job needs ~3 s
+  } finally {
+    await b.stop(5_000);
+  }
+  assert.deepEqual(runs, ["a"], "the job ran once, on the draining worker");
+  assert.deepEqual(await job(t.db, id), { state: "done", attempts: 1, locked_by: null });
+});
+
+Deno.test("a JOB_LEASE no longer than SHUTDOWN_TIMEOUT is reported with what to set", () => {
+  const env = (vars: Record<string, string>) => (name: string) => vars[name];
+  assert.deepEqual(configWarnings(loadConfig(env({}))), [], "the defaults (60 s lease, 20 s drain) are fine");
+  const [warning, ...more] = configWarnings(loadConfig(env({ JOB_LEASE: "10s", SHUTDOWN_TIMEOUT: "20s" })));
+  assert.equal(more.length, 0);
+  assert.match(warning, /^JOB_LEASE \(10000 ms\) is not longer than SHUTDOWN_TIMEOUT \(20000 ms\)/);
+  assert.match(warning, /set JOB_LEASE above SHUTDOWN_TIMEOUT/);
+});
