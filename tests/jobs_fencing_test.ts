@@ -50,3 +50,26 @@ Deno.test("a JOB_LEASE no longer than SHUTDOWN_TIMEOUT is reported with what to 
   assert.match(warning, /^JOB_LEASE \(10000 ms\) is not longer than SHUTDOWN_TIMEOUT \(20000 ms\)/);
   assert.match(warning, /set JOB_LEASE above SHUTDOWN_TIMEOUT/);
 });
+
+Deno.test("a stale run cannot finish a job claimed again by the same process", async () => {
+  await using t = await testDb();
+  const id = (await enqueueJob(t.db, { kind: "k", maxAttempts: 5 }))!;
+  const gates: (() => void)[] = [];
+  const worker = new Worker(t.db, {
+    k: () => new Promise<void>((resolve) => gates.push(resolve)),
+  }, { workerId: "same", concurrency: 1, leaseMs: 1000, pollMs: 100, maxJobMs: 300 });
+  await worker.start();
+  try {
+    // The first run overstays maxJobMs, is abandoned, its lease expires, and the same worker claims it again.
+    await until("the second run", () => gates.length === 2);
+    gates[0](); // the abandoned first run ends now, while the second one works
+    await new Promise((r) => setTimeout(r, 500)); // its completion is flushed within ~5 ms
+    assert.deepEqual(await job(t.db, id), { state: "running", attempts: 2, locked_by: "same" });
+    gates[1]();
+    await until("the job done", async () => (await job(t.db, id)).state === "done");
+  } finally {
+    await worker.stop(5_000);
+  }
+  assert.equal(worker.counts.done, 1);
+  assert.equal(worker.counts.lost, 1, "the stale run's outcome was refused");
+});

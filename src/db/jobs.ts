@@ -17,6 +17,16 @@ import requeueJobsByKeySql from "../../sql/queries/jobs/requeue_jobs_by_key.sql"
 /** Job states, as constrained by the table's CHECK. */
 export type JobState = "pending" | "running" | "done" | "failed";
 
+/**
+ * One claim of a job: its id and the attempt number the claim counted. The attempt number fences every
+ * outcome: a run whose job was claimed again (abandoned after maxJobMs, or its lease lost) cannot complete,
+ * retry, fail or renew the new claim's job, even in the same process.
+ */
+export interface Claim {
+  id: number;
+  attempts: number;
+}
+
 /** A job leased to a worker. */
 export interface ClaimedJob {
   id: number;
@@ -80,27 +90,38 @@ export async function claimJobs(
   return rows;
 }
 
-/** Marks jobs done (those whose lease `workerId` still holds); returns the ids it completed. */
-export async function completeJobs(q: Queryable, p: { ids: number[]; workerId: string }): Promise<number[]> {
-  return (await q.query<{ id: number }>(completeJobsSql, [p.ids, p.workerId])).rows.map((r) => r.id);
+/** Marks jobs done (those whose claims by `workerId` still hold); returns the ids it completed. */
+export async function completeJobs(q: Queryable, p: { jobs: Claim[]; workerId: string }): Promise<number[]> {
+  const { rows } = await q.query<{ id: number }>(completeJobsSql, [
+    p.jobs.map((j) => j.id),
+    p.workerId,
+    p.jobs.map((j) => j.attempts),
+  ]);
+  return rows.map((r) => r.id);
 }
 
 /** Returns claimed jobs that never started to the queue. */
-export async function releaseJobs(q: Queryable, p: { ids: number[]; workerId: string }): Promise<void> {
-  await q.query(releaseJobsSql, [p.ids, p.workerId]);
+export async function releaseJobs(q: Queryable, p: { jobs: Claim[]; workerId: string }): Promise<void> {
+  await q.query(releaseJobsSql, [p.jobs.map((j) => j.id), p.workerId, p.jobs.map((j) => j.attempts)]);
 }
 
-/** Marks a job done; false when this worker no longer held its lease. */
-export async function completeJob(q: Queryable, p: { id: number; workerId: string }): Promise<boolean> {
-  return (await q.query(completeJobSql, [p.id, p.workerId])).count === 1;
+/** Marks a job done; false when this claim no longer held it. */
+export async function completeJob(q: Queryable, p: Claim & { workerId: string }): Promise<boolean> {
+  return (await q.query(completeJobSql, [p.id, p.workerId, p.attempts])).count === 1;
 }
 
 /** Reschedules a job at `runAt` (or fails it when out of attempts); returns its new state, undefined if lost. */
 export async function retryJob(
   q: Queryable,
-  p: { id: number; workerId: string; error: string; runAt: Date },
+  p: Claim & { workerId: string; error: string; runAt: Date },
 ): Promise<JobState | undefined> {
-  const { rows } = await q.query<{ state: JobState }>(retryJobSql, [p.id, p.workerId, p.error, p.runAt]);
+  const { rows } = await q.query<{ state: JobState }>(retryJobSql, [
+    p.id,
+    p.workerId,
+    p.error,
+    p.runAt,
+    p.attempts,
+  ]);
   return rows[0]?.state;
 }
 
@@ -115,20 +136,25 @@ export async function snoozeJob(
   return (await q.query(snoozeJobSql, [p.id, p.workerId, p.attempts, p.delayMs])).count === 1;
 }
 
-/** Fails a job for good; false when this worker no longer held its lease. */
+/** Fails a job for good; false when this claim no longer held it. */
 export async function failJob(
   q: Queryable,
-  p: { id: number; workerId: string; error: string },
+  p: Claim & { workerId: string; error: string },
 ): Promise<boolean> {
-  return (await q.query(failJobSql, [p.id, p.workerId, p.error])).count === 1;
+  return (await q.query(failJobSql, [p.id, p.workerId, p.error, p.attempts])).count === 1;
 }
 
-/** Renews the leases of `ids` held by `workerId`; returns how many it renewed. */
+/** Renews the leases of the claims `jobs` of `workerId`; returns how many it renewed. */
 export async function extendLeases(
   q: Queryable,
-  p: { workerId: string; ids: number[]; leaseMs: number },
+  p: { workerId: string; jobs: Claim[]; leaseMs: number },
 ): Promise<number> {
-  return (await q.query(extendLeasesSql, [p.workerId, p.ids, p.leaseMs])).count;
+  return (await q.query(extendLeasesSql, [
+    p.workerId,
+    p.jobs.map((j) => j.id),
+    p.leaseMs,
+    p.jobs.map((j) => j.attempts),
+  ])).count;
 }
 
 /** Returns jobs with expired leases to pending (or failed); returns them. */

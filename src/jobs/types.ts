@@ -17,6 +17,8 @@ export type Outcome =
 /** What a running job gets. */
 export interface JobContext {
   job: ClaimedJob;
+  /** The worker holding the claim (with `job.attempts`, what fences the job's own writes, see Claim). */
+  workerId: string;
   db: Db;
   log: Logger;
   /** Aborted when the worker must stop at once (second signal, or the drain deadline passed). */

@@ -468,13 +468,13 @@ export class Worker {
   async #renewAndRescue(now: number, heartbeat: boolean, rescue: boolean): Promise<void> {
     const { leaseMs } = this.#options;
     if (heartbeat) {
-      const ids = [
-        ...this.#pools.flatMap((p) => [...p.running.keys(), ...p.buffer.map((j) => j.id)]),
-        ...this.#finished.map((f) => f.job.id),
+      const jobs = [
+        ...this.#pools.flatMap((p) => [...[...p.running.values()].map((r) => r.job), ...p.buffer]),
+        ...this.#finished.map((f) => f.job),
       ];
       // Due again in leaseMs / 3 even with nothing held: a job claimed meanwhile has a whole lease.
       this.#lastHeartbeat = now;
-      if (ids.length > 0) await extendLeases(this.#db, { workerId: this.#options.workerId, ids, leaseMs });
+      if (jobs.length > 0) await extendLeases(this.#db, { workerId: this.#options.workerId, jobs, leaseMs });
     }
     if (rescue) {
       this.#lastRescue = now;
@@ -539,7 +539,7 @@ export class Worker {
     let done: Set<number>;
     try {
       done = new Set(
-        await completeJobs(this.#db, { ids: batch.map((f) => f.job.id), workerId: this.#options.workerId }),
+        await completeJobs(this.#db, { jobs: batch.map((f) => f.job), workerId: this.#options.workerId }),
       );
     } catch (error) {
       this.#finished.push(...batch); // try again next time; the leases are still renewed meanwhile
@@ -557,11 +557,11 @@ export class Worker {
 
   /** Returns buffered jobs (never started) to the queue. */
   async #release(): Promise<void> {
-    const ids = this.#pools.flatMap((p) => p.buffer.splice(0).map((j) => j.id));
-    if (ids.length === 0) return;
-    await releaseJobs(this.#db, { ids, workerId: this.#options.workerId }).catch((error) =>
+    const jobs = this.#pools.flatMap((p) => p.buffer.splice(0));
+    if (jobs.length === 0) return;
+    await releaseJobs(this.#db, { jobs, workerId: this.#options.workerId }).catch((error) =>
       logger.warn("Cannot release {count} buffered jobs; their leases will expire: {error}", {
-        count: ids.length,
+        count: jobs.length,
         error: errorText(error),
       })
     );
@@ -576,7 +576,13 @@ export class Worker {
       outcome = { type: "fail", reason: `no handler for job kind "${job.kind}" in this version` };
     } else {
       try {
-        outcome = (await handler({ job, db: this.#db, log: jobLog, signal: this.#abort.signal })) ??
+        outcome = (await handler({
+          job,
+          workerId: this.#options.workerId,
+          db: this.#db,
+          log: jobLog,
+          signal: this.#abort.signal,
+        })) ??
           { type: "done" };
       } catch (error) {
         outcome = error instanceof PermanentError
@@ -615,7 +621,7 @@ export class Worker {
         } else if (outcome.type === "fail") {
           const ok = await limited(
             "recording a failed job",
-            failJob(this.#db, { id: job.id, workerId, error: outcome.reason }),
+            failJob(this.#db, { id: job.id, attempts: job.attempts, workerId, error: outcome.reason }),
           );
           this.#count(ok ? "failed" : "lost", jobLog, job);
           if (ok) jobLog.error("Job failed for good: {reason}", { reason: outcome.reason });
@@ -625,7 +631,13 @@ export class Worker {
           const runAt = new Date(Date.now() + delay);
           const state = await limited(
             "recording a job's retry",
-            retryJob(this.#db, { id: job.id, workerId, error: outcome.reason, runAt }),
+            retryJob(this.#db, {
+              id: job.id,
+              attempts: job.attempts,
+              workerId,
+              error: outcome.reason,
+              runAt,
+            }),
           );
           this.#count(state === "failed" ? "failed" : state ? "retried" : "lost", jobLog, job);
           if (state === "failed") {
