@@ -1,8 +1,11 @@
 /**
  * The `deliver` job: one effect through its transport. Replies and forwards reserve a slot of the global send
  * rate first. 2xx/sent marks the effect delivered; a permanent error fails it for good (`effects` lists it, a
- * person retries it); other errors retry with backoff, or after the remote side's Retry-After. The email is
- * `processed` once none of its effects is pending.
+ * person retries it); other errors retry with backoff, or after the remote side's Retry-After. An SES send
+ * whose outcome is unknown (timeout, connection cut after the request went out, or a run cut off while
+ * sending) fails with a reason starting "ambiguous:", never retried by itself: SES has no idempotency key, so
+ * only a person can tell whether a retry would send the reply twice. The email is `processed` once none of
+ * its effects is pending.
  */
 import type { Logger } from "@logtape/logtape";
 import type { Db } from "../db/client.ts";
@@ -117,6 +120,15 @@ export function deliverJobHandler(options: DeliverOptions): JobHandler {
         await options.mail.send(effect.idempotency_key, raw, { from: p.from, to: p.to });
       }
     } catch (error) {
+      if (error instanceof DeliveryError && error.ambiguous && takeoverAfterMs === null) {
+        // SES may have sent it: a retry could send it twice. A person checks and runs `effects retry`.
+        const reason = `${AMBIGUOUS}: ${errorText(error)}`;
+        if (await markEffectAmbiguous(db, { id: effectId, error: reason, token })) {
+          await settle(db, effect.email_id);
+          failedForGood(effect.kind, effectLog, reason);
+        }
+        return { type: "done" };
+      }
       const final = (error instanceof DeliveryError && error.permanent) || job.attempts >= job.max_attempts;
       const reason = errorText(error);
       await db.transaction(async (tx) => {
