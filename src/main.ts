@@ -76,7 +76,7 @@ Returns failed jobs to the queue with a fresh set of attempts. IDs are job ids, 
 
 Lists the outbox's effects (automatic replies, forwards to HUMAN_EMAIL, webhooks) in a state, newest first;
 failed ones by default, with their last error. 'retry' returns failed effects to the outbox and delivers them
-again.
+again, and fails (exit 1, nothing changed) when it cannot queue a delivery for each.
 
 What retry guarantees: webhooks go out again with the same Idempotency-Key, so a receiver that drops repeated
 keys is not doubled; files replace their earlier copy. SES has no idempotency key: an effect failed as
@@ -164,7 +164,11 @@ async function main(args: string[]): Promise<number> {
             throw new UsageError("effects retry needs either --all or effect IDs");
           }
           return await withDb(config, async (db) => {
-            const retried = await retryEffects(db, { ids, all: values.all });
+            const retried = await retryEffects(db, {
+              ids,
+              all: values.all,
+              maxAttempts: config.jobMaxAttempts,
+            });
             console.log(
               `retrying ${retried.length} failed effect(s)${retried.length ? `: ${retried.join(" ")}` : ""}`,
             );

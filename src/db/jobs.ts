@@ -12,7 +12,7 @@ import rescueExpiredJobsSql from "../../sql/queries/jobs/rescue_expired_jobs.sql
 import requeueJobsSql from "../../sql/queries/jobs/requeue_jobs.sql" with { type: "text" };
 import nextLeaseExpirySql from "../../sql/queries/jobs/next_lease_expiry.sql" with { type: "text" };
 import snoozeJobSql from "../../sql/queries/jobs/snooze_job.sql" with { type: "text" };
-import requeueJobsByKeySql from "../../sql/queries/jobs/requeue_jobs_by_key.sql" with { type: "text" };
+import requeueEffectJobsSql from "../../sql/queries/jobs/requeue_effect_jobs.sql" with { type: "text" };
 
 /** Job states, as constrained by the table's CHECK. */
 export type JobState = "pending" | "running" | "done" | "failed";
@@ -173,9 +173,16 @@ export async function requeueJobs(
   return (await q.query<{ id: number; kind: string }>(requeueJobsSql, [p.ids, p.all])).rows;
 }
 
-/** Runs finished jobs with these unique keys again (a retried effect's deliver job). Returns their ids. */
-export async function requeueJobsByKey(q: Queryable, keys: string[]): Promise<number[]> {
-  return (await q.query<{ id: number }>(requeueJobsByKeySql, [keys])).rows.map((r) => r.id);
+/**
+ * Makes the deliver jobs of these effects runnable now, whatever their state (running with a late completion,
+ * or missing, included), with `maxAttempts` more attempts. Returns one job id per effect.
+ */
+export async function requeueEffectJobs(
+  q: Queryable,
+  p: { effectIds: number[]; kind: string; maxAttempts: number },
+): Promise<number[]> {
+  const { rows } = await q.query<{ id: number }>(requeueEffectJobsSql, [p.effectIds, p.kind, p.maxAttempts]);
+  return rows.map((r) => r.id);
 }
 
 /** Milliseconds until the earliest lease of a running job expires, or null when no job is running. */
