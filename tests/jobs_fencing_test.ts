@@ -73,3 +73,46 @@ Deno.test("a stale run cannot finish a job claimed again by the same process", a
   assert.equal(worker.counts.done, 1);
   assert.equal(worker.counts.lost, 1, "the stale run's outcome was refused");
 });
+
+/** Runs a job that fails once (a 503) on a worker whose host clock is `skewMs` off; returns the retry's delay. */
+async function retryWithSkew(skewMs: number) {
+  await using t = await testDb();
+  const id = (await enqueueJob(t.db, { kind: "flaky", maxAttempts: 5 }))!;
+  let runs = 0;
+  const worker = new Worker(t.db, {
+    flaky: () => {
+      runs++;
+      throw new Error("503 Service Unavailable");
+    },
+  }, {
+    workerId: "skewed",
+    concurrency: 1,
+    leaseMs: 30_000,
+    pollMs: 50,
+    backoffMs: 60_000,
+    random: () => 0, // the first retry after exactly 30 s
+    now: () => Date.now() + skewMs,
+  });
+  await worker.start();
+  await until("the first run", () => runs >= 1);
+  await new Promise((r) => setTimeout(r, 500)); // time for a second run, were the retry due at once
+  await worker.stop(5_000);
+  const { rows } = await t.db.query<{ state: string; attempts: number; delay_s: number }>(
+    "SELECT state, attempts, extract(epoch FROM run_at - now())::float8 AS delay_s FROM jobs WHERE id = $1",
+    [id],
+  );
+  return { runs, ...rows[0] };
+}
+
+Deno.test("a retry waits its backoff by the database's clock, with the host clock an hour behind or ahead", async () => {
+  for (const skewMs of [-3_600_000, 3_600_000]) {
+    const { runs, state, attempts, delay_s } = await retryWithSkew(skewMs);
+    assert.equal(runs, 1, `one run with the host clock ${skewMs} ms off`);
+    assert.equal(state, "pending");
+    assert.equal(attempts, 1);
+    assert.ok(
+      delay_s > 20 && delay_s <= 30,
+      `retry due in ${delay_s} s (30 s of backoff), clock ${skewMs} ms off`,
+    );
+  }
+});

@@ -65,12 +65,12 @@ Deno.test("retries wait for run_at and end in failed when attempts are used up; 
   const id = (await enqueueJob(t.db, { kind: "k", maxAttempts: 2 }))!;
   await claimJobs(t.db, { workerId: "w", limit: 1, leaseMs: 1000 });
   assert.equal(
-    await retryJob(t.db, { id, attempts: 1, workerId: "w", error: "boom 1", runAt: new Date() }),
+    await retryJob(t.db, { id, attempts: 1, workerId: "w", error: "boom 1", delayMs: 0 }),
     "pending",
   );
   await claimJobs(t.db, { workerId: "w", limit: 1, leaseMs: 1000 });
   assert.equal(
-    await retryJob(t.db, { id, attempts: 2, workerId: "w", error: "boom 2", runAt: new Date() }),
+    await retryJob(t.db, { id, attempts: 2, workerId: "w", error: "boom 2", delayMs: 0 }),
     "failed",
   );
   assert.deepEqual(await state(t.db, id), { state: "failed", attempts: 2, last_error: "boom 2" });

@@ -110,16 +110,19 @@ export async function completeJob(q: Queryable, p: Claim & { workerId: string })
   return (await q.query(completeJobSql, [p.id, p.workerId, p.attempts])).count === 1;
 }
 
-/** Reschedules a job at `runAt` (or fails it when out of attempts); returns its new state, undefined if lost. */
+/**
+ * Reschedules a job `delayMs` from now by the database's clock (or fails it when out of attempts); returns its
+ * new state, undefined if the claim was lost.
+ */
 export async function retryJob(
   q: Queryable,
-  p: Claim & { workerId: string; error: string; runAt: Date },
+  p: Claim & { workerId: string; error: string; delayMs: number },
 ): Promise<JobState | undefined> {
   const { rows } = await q.query<{ state: JobState }>(retryJobSql, [
     p.id,
     p.workerId,
     p.error,
-    p.runAt,
+    p.delayMs,
     p.attempts,
   ]);
   return rows[0]?.state;

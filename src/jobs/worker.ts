@@ -67,6 +67,11 @@ export interface WorkerOptions {
    */
   maxJobMs?: number;
   random?: () => number;
+  /**
+   * The host's clock (ms since the epoch; default Date.now). Only durations are measured with it: times
+   * stored in the database (run_at, leases) are computed there, from its own clock.
+   */
+  now?: () => number;
 }
 
 interface Running {
@@ -124,6 +129,7 @@ export class Worker {
   readonly #db: Db;
   readonly #handlers: Record<string, JobHandler>;
   readonly #options: WorkerOptions;
+  readonly #now: () => number;
   readonly #pools: Pool[];
   /** Jobs whose handler said done, waiting for the next batched UPDATE. */
   #finished: Finished[] = [];
@@ -137,7 +143,7 @@ export class Worker {
   #loop: Promise<void> | undefined;
   #unlisten: (() => Promise<void>) | undefined;
   #lastRescue = 0;
-  #lastHeartbeat = Date.now();
+  #lastHeartbeat: number;
   /**
    * When (performance.now()) the jobs this worker snoozed come due: the loop wakes for each (no NOTIFY comes
    * for a job that becomes due later) and `drain` waits for them.
@@ -150,6 +156,8 @@ export class Worker {
     this.#db = db;
     this.#handlers = handlers;
     this.#options = options;
+    this.#now = options.now ?? Date.now;
+    this.#lastHeartbeat = this.#now();
     const pools = options.pools ?? [{ concurrency: options.concurrency }];
     const named = pools.flatMap((p) => p.kinds ?? []);
     this.#pools = pools.map((p) => ({
@@ -225,7 +233,7 @@ export class Worker {
 
   #renewDuringDrain(): void {
     if (this.#drainRenewal) return; // one at a time; a stuck one gives up after LOOP_QUERY_TIMEOUT_MS
-    this.#drainRenewal = limited("lease renewal", this.#renewAndRescue(Date.now(), true, false))
+    this.#drainRenewal = limited("lease renewal", this.#renewAndRescue(this.#now(), true, false))
       .catch((error) =>
         logger.warn("Cannot renew leases while draining: {error}", { error: errorText(error) })
       )
@@ -360,7 +368,7 @@ export class Worker {
       this.#armSnoozeWake();
       // Holding jobs, sleep no longer than the next heartbeat: with POLL_INTERVAL near JOB_LEASE / 3 a quiet
       // loop would renew the leases of long jobs too late.
-      const untilHeartbeat = this.#lastHeartbeat + this.#options.leaseMs / 3 + 1 - Date.now();
+      const untilHeartbeat = this.#lastHeartbeat + this.#options.leaseMs / 3 + 1 - this.#now();
       await sleep(
         this.#busy() ? Math.max(10, Math.min(this.#options.pollMs, untilHeartbeat)) : this.#options.pollMs,
         wakeup,
@@ -407,7 +415,7 @@ export class Worker {
   #startPool(pool: Pool): void {
     while (pool.running.size < pool.concurrency && pool.buffer.length > 0) {
       const job = pool.buffer.shift()!;
-      const entry: Running = { done: Promise.resolve(), startedAt: Date.now(), job };
+      const entry: Running = { done: Promise.resolve(), startedAt: this.#now(), job };
       pool.running.set(job.id, entry);
       entry.done = this.#execute(job).then(() => this.#settled(pool, entry));
     }
@@ -433,7 +441,7 @@ export class Worker {
    * query; undefined when there is nothing to wait for.
    */
   #maintain(): Promise<void> | undefined {
-    const now = Date.now();
+    const now = this.#now();
     const { leaseMs } = this.#options;
     if (now - this.#lastOverdueCheck >= 1000) {
       this.#lastOverdueCheck = now;
@@ -628,7 +636,6 @@ export class Worker {
         } else {
           const delay = outcome.delayMs ??
             backoffMs(job.attempts, { baseMs: this.#options.backoffMs, random: this.#options.random?.() });
-          const runAt = new Date(Date.now() + delay);
           const state = await limited(
             "recording a job's retry",
             retryJob(this.#db, {
@@ -636,7 +643,7 @@ export class Worker {
               attempts: job.attempts,
               workerId,
               error: outcome.reason,
-              runAt,
+              delayMs: delay,
             }),
           );
           this.#count(state === "failed" ? "failed" : state ? "retried" : "lost", jobLog, job);
