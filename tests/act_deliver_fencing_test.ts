@@ -92,3 +92,59 @@ Deno.test("a run that finds a reply being sent by another run does not send it a
   mail.close?.(); // the hung request ends
   await running;
 });
+
+Deno.test("a webhook marked by another run is taken over only once that run's request has surely ended", async () => {
+  await using t = await testDb();
+  const [replyId] = await pendingReplies(t.db, 1);
+  const { rows: [{ id }] } = await t.db.query<{ id: number }>(
+    `INSERT INTO effects (email_id, kind, purpose, idempotency_key, payload, sending_token, sending_at)
+     SELECT email_id, 'webhook', 'crm_task', 'email:' || email_id || ':crm_task',
+            '{"target": "crm", "body": {"text": "hello"}}', 'another-run', now()
+     FROM effects WHERE id = $1
+     RETURNING id`,
+    [replyId],
+  );
+  await t.db.query("DELETE FROM jobs WHERE kind = 'deliver'"); // only the webhook's job
+  await t.db.query(
+    `INSERT INTO jobs (kind, unique_key, payload, max_attempts) VALUES ('deliver', 'deliver:effect:' || $1, jsonb_build_object('effect_id', $1::bigint), 5)`,
+    [id],
+  );
+  const outbox = await Deno.makeTempDir();
+  const files = fileTransport(outbox);
+  const handler = deliverJobHandler({
+    mail: files,
+    webhooks: files,
+    webhookUrls: {},
+    sendRatePerSecond: 1000,
+    webhookTimeoutMs: 1_000,
+  });
+  const run = async () => {
+    const [job] = await claimJobs(t.db, { workerId: "w", limit: 1, leaseMs: 60_000, kinds: ["deliver"] });
+    assert.equal(Number(job.payload.effect_id), Number(id));
+    const outcome = await handler({
+      job,
+      workerId: "w",
+      db: t.db,
+      log: log("test"),
+      signal: new AbortController().signal,
+    });
+    await t.db.query(
+      "UPDATE jobs SET state = 'pending', locked_by = NULL, locked_until = NULL, run_at = now() WHERE id = $1",
+      [job.id],
+    );
+    return outcome;
+  };
+  const json = async () => {
+    const names = [];
+    for await (const e of Deno.readDir(outbox)) if (e.name.endsWith(".json")) names.push(e.name);
+    return names.length;
+  };
+
+  const first = await run();
+  assert.equal(first?.type, "snooze", "the other run's request may still be in flight");
+  assert.equal(await json(), 0);
+  await t.db.query("UPDATE effects SET sending_at = now() - interval '3 seconds' WHERE id = $1", [id]);
+  assert.deepEqual(await run(), { type: "done" });
+  assert.equal(await json(), 1);
+  assert.equal((await effect(t.db, id)).state, "delivered");
+});

@@ -105,7 +105,13 @@ export function deliverJobHandler(options: DeliverOptions): JobHandler {
     // Fenced by this run's claim: a stale run (its job abandoned or taken over) sends nothing.
     const token = crypto.randomUUID();
     if (!await markEffectSending(db, { effectId, token, job, workerId, takeoverAfterMs })) {
-      return { type: "retry", reason: `effect ${effectId} is being sent by another run`, delayMs: 5_000 };
+      // Another run marked it less than takeoverAfterMs ago (or this claim is stale, and the snooze is refused):
+      // look again once that run's request has surely ended, without spending an attempt on the wait.
+      return {
+        type: "snooze",
+        reason: `effect ${effectId} is being sent by another run`,
+        delayMs: takeoverAfterMs ?? 5_000,
+      };
     }
     try {
       if (!mail) {
