@@ -163,7 +163,7 @@ async function batchedPoint(o: QueueOptions, concurrency: number, jobs: number):
           const batch = await claimJobs(db, { workerId: `b${w}`, limit: 100, leaseMs: 60_000 });
           if (batch.length === 0) return;
           await Promise.all(batch.map(() => Promise.resolve()));
-          const completed = await completeJobs(db, { ids: batch.map((j) => j.id), workerId: `b${w}` });
+          const completed = await completeJobs(db, { jobs: batch, workerId: `b${w}` });
           done += completed.length; // not `done += await …`: that reads `done` before the await
         }
       })));

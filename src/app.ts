@@ -223,6 +223,7 @@ export async function jobHandlers(
       webhooks,
       webhookUrls: urls,
       sendRatePerSecond: config.sendRatePerSecond,
+      webhookTimeoutMs: config.webhookTimeoutMs,
     }),
   };
 }

@@ -127,7 +127,8 @@ export const CONFIG_VARS: readonly VarSpec[] = [
   {
     name: "JOB_LEASE",
     default: "60s",
-    description: "A running job's lease, renewed while it runs; a dead worker's job is retried after it.",
+    description:
+      "A running job's lease, renewed while it runs; a dead worker's job is retried after it. Keep above SHUTDOWN_TIMEOUT.",
   },
   {
     name: "JOB_MAX_ATTEMPTS",
@@ -452,4 +453,21 @@ export function loadConfig(env: (name: string) => string | undefined = (n) => De
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/**
+ * Settings that work but weaken a guarantee; the daemon logs each at start. A draining worker renews its
+ * leases until the drain ends, but with a lease shorter than the drain one missed renewal (a slow or
+ * restarting database) lets another instance take a job this one is still running, and run it twice.
+ */
+export function configWarnings(config: Config): string[] {
+  const warnings: string[] = [];
+  if (config.jobLeaseMs <= config.shutdownTimeoutMs) {
+    warnings.push(
+      `JOB_LEASE (${config.jobLeaseMs} ms) is not longer than SHUTDOWN_TIMEOUT (${config.shutdownTimeoutMs} ms): ` +
+        "if lease renewals fail during a drain, another instance may run a draining job a second time; " +
+        "set JOB_LEASE above SHUTDOWN_TIMEOUT",
+    );
+  }
+  return warnings;
 }

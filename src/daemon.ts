@@ -12,7 +12,7 @@ import {
   stagePools,
 } from "./app.ts";
 import type { Db } from "./db/client.ts";
-import type { Config } from "./config.ts";
+import { type Config, configWarnings } from "./config.ts";
 import { Worker } from "./jobs/worker.ts";
 import { startHealthServer } from "./health_server.ts";
 import { errorText, log } from "./log.ts";
@@ -62,6 +62,7 @@ export async function runDaemon(config: Config, options: DaemonOptions): Promise
     database: db.kind === "pglite" ? `embedded (${config.dataDir})` : "postgres",
     concurrency: config.workerConcurrency,
   });
+  for (const warning of configWarnings(config)) logger.warn("Configuration: {warning}", { warning });
 
   try {
     if (options.once) {

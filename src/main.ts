@@ -76,7 +76,13 @@ Returns failed jobs to the queue with a fresh set of attempts. IDs are job ids, 
 
 Lists the outbox's effects (automatic replies, forwards to HUMAN_EMAIL, webhooks) in a state, newest first;
 failed ones by default, with their last error. 'retry' returns failed effects to the outbox and delivers them
-again (their idempotency keys are unchanged, so nothing is doubled).`,
+again, and fails (exit 1, nothing changed) when it cannot queue a delivery for each.
+
+What retry guarantees: webhooks go out again with the same Idempotency-Key, so a receiver that drops repeated
+keys is not doubled; files replace their earlier copy. SES has no idempotency key: an effect failed as
+"ambiguous: the request may have been sent" (a timeout or cut connection after the request went out) may
+already have reached its recipient, and retrying it can send it twice. Check first (the recipient, or the SES
+sending events), then retry only what was not sent.`,
   classify: `Usage: ses-daemon-bot classify FILE.eml…
 
 Classifies each file as the daemon would (rules, then the LLM when OPENAI_API_KEY is set, else the offline
@@ -158,7 +164,11 @@ async function main(args: string[]): Promise<number> {
             throw new UsageError("effects retry needs either --all or effect IDs");
           }
           return await withDb(config, async (db) => {
-            const retried = await retryEffects(db, { ids, all: values.all });
+            const retried = await retryEffects(db, {
+              ids,
+              all: values.all,
+              maxAttempts: config.jobMaxAttempts,
+            });
             console.log(
               `retrying ${retried.length} failed effect(s)${retried.length ? `: ${retried.join(" ")}` : ""}`,
             );

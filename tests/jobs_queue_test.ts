@@ -37,9 +37,18 @@ Deno.test("a claimed job is leased, counted, and completed only by its holder", 
     payload: { x: 1 },
   });
   assert.equal((await claimJobs(t.db, { workerId: "w2", limit: 5, leaseMs: 60_000 })).length, 0);
-  assert.equal(await completeJob(t.db, { id, workerId: "w2" }), false, "another worker cannot complete it");
-  assert.equal(await completeJob(t.db, { id, workerId: "w1" }), true);
-  assert.equal(await completeJob(t.db, { id, workerId: "w1" }), false, "a job completes once");
+  assert.equal(
+    await completeJob(t.db, { id, attempts: 1, workerId: "w2" }),
+    false,
+    "another worker cannot complete it",
+  );
+  assert.equal(
+    await completeJob(t.db, { id, attempts: 2, workerId: "w1" }),
+    false,
+    "nor another claim than its own (the attempt number fences it)",
+  );
+  assert.equal(await completeJob(t.db, { id, attempts: 1, workerId: "w1" }), true);
+  assert.equal(await completeJob(t.db, { id, attempts: 1, workerId: "w1" }), false, "a job completes once");
   assert.equal((await state(t.db, id)).state, "done");
 });
 
@@ -55,9 +64,15 @@ Deno.test("retries wait for run_at and end in failed when attempts are used up; 
   await using t = await testDb();
   const id = (await enqueueJob(t.db, { kind: "k", maxAttempts: 2 }))!;
   await claimJobs(t.db, { workerId: "w", limit: 1, leaseMs: 1000 });
-  assert.equal(await retryJob(t.db, { id, workerId: "w", error: "boom 1", runAt: new Date() }), "pending");
+  assert.equal(
+    await retryJob(t.db, { id, attempts: 1, workerId: "w", error: "boom 1", delayMs: 0 }),
+    "pending",
+  );
   await claimJobs(t.db, { workerId: "w", limit: 1, leaseMs: 1000 });
-  assert.equal(await retryJob(t.db, { id, workerId: "w", error: "boom 2", runAt: new Date() }), "failed");
+  assert.equal(
+    await retryJob(t.db, { id, attempts: 2, workerId: "w", error: "boom 2", delayMs: 0 }),
+    "failed",
+  );
   assert.deepEqual(await state(t.db, id), { state: "failed", attempts: 2, last_error: "boom 2" });
   assert.deepEqual((await requeueJobs(t.db, { ids: [id], all: false })).map((j) => j.id), [id]);
   assert.deepEqual(await state(t.db, id), { state: "pending", attempts: 0, last_error: "boom 2" });
@@ -67,7 +82,7 @@ Deno.test("a permanent failure fails at once", async () => {
   await using t = await testDb();
   const id = (await enqueueJob(t.db, { kind: "k", maxAttempts: 5 }))!;
   await claimJobs(t.db, { workerId: "w", limit: 1, leaseMs: 1000 });
-  assert.equal(await failJob(t.db, { id, workerId: "w", error: "bad payload" }), true);
+  assert.equal(await failJob(t.db, { id, attempts: 1, workerId: "w", error: "bad payload" }), true);
   assert.equal((await state(t.db, id)).state, "failed");
 });
 
@@ -80,7 +95,7 @@ Deno.test("a job whose worker died is returned to the queue when its lease expir
   assert.deepEqual(rescued, [{ id, state: "pending" }]);
   assert.match((await state(t.db, id)).last_error ?? "", /lease expired: worker dead/);
   assert.equal(
-    await completeJob(t.db, { id, workerId: "dead" }),
+    await completeJob(t.db, { id, attempts: 1, workerId: "dead" }),
     false,
     "the dead worker's late answer is ignored",
   );

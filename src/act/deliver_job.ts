@@ -1,15 +1,21 @@
 /**
  * The `deliver` job: one effect through its transport. Replies and forwards reserve a slot of the global send
  * rate first. 2xx/sent marks the effect delivered; a permanent error fails it for good (`effects` lists it, a
- * person retries it); other errors retry with backoff, or after the remote side's Retry-After. The email is
- * `processed` once none of its effects is pending.
+ * person retries it); other errors retry with backoff, or after the remote side's Retry-After. An SES send
+ * whose outcome is unknown (timeout, connection cut after the request went out, or a run cut off while
+ * sending) fails with a reason starting "ambiguous:", never retried by itself: SES has no idempotency key, so
+ * only a person can tell whether a retry would send the reply twice. The email is `processed` once none of
+ * its effects is pending.
  */
+import type { Logger } from "@logtape/logtape";
 import type { Db } from "../db/client.ts";
 import {
   getEffect,
   getRawBytes,
   lockEmail,
+  markEffectAmbiguous,
   markEffectDelivered,
+  markEffectSending,
   markEmailProcessedIfDone,
   recordEffectFailure,
   reserveSendSlot,
@@ -28,50 +34,116 @@ export interface DeliverOptions {
   webhookUrls: { crm?: string; escalation?: string };
   /** Outgoing e-mails per second, across every instance. */
   sendRatePerSecond: number;
+  /** WEBHOOK_TIMEOUT: a webhook run cut off while sending is sent again only after this (default 60 s). */
+  webhookTimeoutMs?: number;
 }
 
-/** A wait for a send slot longer than this reschedules the job instead of holding a worker. */
+/**
+ * A send slot further away than this sends the job back to the queue until shortly before it (the slot stays
+ * the effect's) instead of holding a worker; nearer, the job waits for it in place.
+ */
 const MAX_SLOT_WAIT_MS = 2_000;
+/** A snoozed job comes back this long before its slot: the claim's own latency must not make it late. */
+const SLOT_LEAD_MS = 250;
+/**
+ * A slot passed by more than this is stale (the job ran late: a busy machine, a stop, a crash) and a new one
+ * is reserved; within it, the job sends at once. Late sends crowd into the next second: with a tolerance of
+ * T, a second sees at most SEND_RATE × (1 + T / 1 s) sends (1 s let a test see 14 at SEND_RATE=10).
+ */
+const SLOT_STALE_MS = 200;
+
+/**
+ * The wait for this effect's send slot: the slot it holds when still fresh, else a new one. A wait longer
+ * than MAX_SLOT_WAIT_MS is a snooze: the job runs again just before its slot, without spending an attempt;
+ * before, each such wait reserved another slot and counted an attempt, so with 32 workers and SEND_RATE=10 the
+ * reservations ran away (300 replies: 22 sent, then none for 50 s).
+ */
+async function slotWait(
+  db: Db,
+  effect: { id: number; slot_wait_ms: number | null },
+  sendRatePerSecond: number,
+): Promise<number | undefined> {
+  if (effect.slot_wait_ms !== null && effect.slot_wait_ms >= -SLOT_STALE_MS) return effect.slot_wait_ms;
+  return await reserveSendSlot(db, { effectId: effect.id, spacingMs: 1000 / sendRatePerSecond });
+}
 
 /** The handler of `deliver` jobs (payload `{effect_id}`). */
 export function deliverJobHandler(options: DeliverOptions): JobHandler {
-  return async ({ job, db, log }) => {
+  return async ({ job, workerId, db, log }) => {
     const effectId = Number(job.payload.effect_id);
     const effect = await getEffect(db, effectId);
     if (!effect || effect.state !== "pending") return { type: "done" };
     const effectLog = log.with({ emailId: effect.email_id, effectId, purpose: effect.purpose });
+    const mail = effect.kind !== "webhook";
+    // A transport that deduplicates by the effect's key (webhook receivers, files) may send again once the
+    // other run's request has surely ended; SES has no such key: a mark left by another run is ambiguous.
+    const takeoverAfterMs = !mail
+      ? (options.webhookTimeoutMs ?? 60_000) + 1_000
+      : options.mail.kind === "file"
+      ? 0
+      : null;
+    if (effect.sending_token !== null && takeoverAfterMs === null) {
+      const reason = `${AMBIGUOUS}: a run was cut off while sending it (crash, or its job was taken over)`;
+      if (await markEffectAmbiguous(db, { id: effectId, error: reason, token: effect.sending_token })) {
+        await settle(db, effect.email_id);
+        failedForGood(effect.kind, effectLog, reason);
+      }
+      return { type: "done" };
+    }
+    if (mail) {
+      const wait = await slotWait(db, effect, options.sendRatePerSecond);
+      if (wait === undefined) return { type: "done" }; // the effect is gone
+      if (wait > MAX_SLOT_WAIT_MS) {
+        return {
+          type: "snooze",
+          reason: "waiting for its send slot (SEND_RATE)",
+          delayMs: wait - SLOT_LEAD_MS,
+        };
+      }
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    }
+    // Fenced by this run's claim: a stale run (its job abandoned or taken over) sends nothing.
+    const token = crypto.randomUUID();
+    if (!await markEffectSending(db, { effectId, token, job, workerId, takeoverAfterMs })) {
+      // Another run marked it less than takeoverAfterMs ago (or this claim is stale, and the snooze is refused):
+      // look again once that run's request has surely ended, without spending an attempt on the wait.
+      return {
+        type: "snooze",
+        reason: `effect ${effectId} is being sent by another run`,
+        delayMs: takeoverAfterMs ?? 5_000,
+      };
+    }
     try {
-      if (effect.kind === "webhook") {
+      if (!mail) {
         const p = effect.payload as unknown as WebhookPayload;
         await options.webhooks.send(effect.idempotency_key, {
           url: options.webhookUrls[p.target],
           name: p.target,
         }, p.body);
       } else {
-        const wait = await reserveSendSlot(db, 1000 / options.sendRatePerSecond);
-        // A reschedule costs an attempt: on the last one, wait here instead, or the job would fail for good
-        // with its effect left pending and no reason recorded.
-        if (wait > MAX_SLOT_WAIT_MS && job.attempts < job.max_attempts) {
-          return { type: "retry", reason: "send rate limit (SEND_RATE)", delayMs: wait };
-        }
-        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
         const p = effect.payload as unknown as MessagePayload;
         const raw = await messageBytes(db, p);
         await options.mail.send(effect.idempotency_key, raw, { from: p.from, to: p.to });
       }
     } catch (error) {
+      if (error instanceof DeliveryError && error.ambiguous && takeoverAfterMs === null) {
+        // SES may have sent it: a retry could send it twice. A person checks and runs `effects retry`.
+        const reason = `${AMBIGUOUS}: ${errorText(error)}`;
+        if (await markEffectAmbiguous(db, { id: effectId, error: reason, token })) {
+          await settle(db, effect.email_id);
+          failedForGood(effect.kind, effectLog, reason);
+        }
+        return { type: "done" };
+      }
       const final = (error instanceof DeliveryError && error.permanent) || job.attempts >= job.max_attempts;
       const reason = errorText(error);
       await db.transaction(async (tx) => {
         await lockEmail(tx, effect.email_id);
-        await recordEffectFailure(tx, { id: effectId, error: reason, final });
+        await recordEffectFailure(tx, { id: effectId, error: reason, final, token });
         if (final) await markEmailProcessedIfDone(tx, effect.email_id);
       });
       if (final) {
-        count("ses_daemon_bot_effects_failed_total", "Effects failed for good, by kind.", {
-          kind: effect.kind,
-        });
-        effectLog.error("Effect {effectId} failed for good: {reason}", { reason });
+        failedForGood(effect.kind, effectLog, reason);
         return { type: "done" };
       }
       const delayMs = error instanceof DeliveryError ? error.retryAfterMs : undefined;
@@ -79,13 +151,29 @@ export function deliverJobHandler(options: DeliverOptions): JobHandler {
     }
     await db.transaction(async (tx) => {
       await lockEmail(tx, effect.email_id);
-      await markEffectDelivered(tx, effectId);
+      await markEffectDelivered(tx, { id: effectId, token });
       await markEmailProcessedIfDone(tx, effect.email_id);
     });
     count("ses_daemon_bot_effects_delivered_total", "Effects delivered, by kind.", { kind: effect.kind });
     effectLog.info("Delivered {kind} {purpose}", { kind: effect.kind });
     return { type: "done" };
   };
+}
+
+/** The start of the reason of an effect that may or may not have been sent: `effects` shows it. */
+export const AMBIGUOUS = "ambiguous: the request may have been sent";
+
+/** The email is processed once none of its effects is pending. */
+async function settle(db: Db, emailId: number): Promise<void> {
+  await db.transaction(async (tx) => {
+    await lockEmail(tx, emailId);
+    await markEmailProcessedIfDone(tx, emailId);
+  });
+}
+
+function failedForGood(kind: string, effectLog: Logger, reason: string): void {
+  count("ses_daemon_bot_effects_failed_total", "Effects failed for good, by kind.", { kind });
+  effectLog.error("Effect {effectId} failed for good: {reason}", { reason });
 }
 
 async function messageBytes(db: Db, p: MessagePayload): Promise<Uint8Array> {

@@ -1,7 +1,9 @@
 /**
  * Amazon SES (API v2) `SendEmail` with the raw MIME message. SES has no idempotency token for SendEmail, so the
  * SDK's own retries are off: a retry after a timeout could send twice, and the outbox's backoff (with its
- * attempt count and last error in the database) decides instead.
+ * attempt count and last error in the database) decides instead. What is certain (SES answered, or no
+ * connection was made) is retried or failed as usual; a timeout or a connection cut after the request went
+ * out is `ambiguous`: SES may have sent the message, and the outbox leaves the decision to a person.
  */
 import { SendEmailCommand, SESv2Client } from "@aws-sdk/client-sesv2";
 import { DeliveryError, type MailTransport } from "./transport.ts";
@@ -42,7 +44,13 @@ export function sesTransport(options: SesTransportOptions): MailTransport {
     endpoint: options.endpoint,
     credentials: options.credentials,
     maxAttempts: 1,
-    requestHandler: { requestTimeout: options.timeoutMs ?? 30_000, connectionTimeout: 5_000 },
+    // Without throwOnRequestTimeout this SDK version only logs a warning when requestTimeout passes: a 500 ms
+    // timeout resolved after 8 s, and a hung send held its job for maxJobMs (10 min), then ran again.
+    requestHandler: {
+      requestTimeout: options.timeoutMs ?? 30_000,
+      connectionTimeout: 5_000,
+      throwOnRequestTimeout: true,
+    },
   });
   return {
     kind: "ses",
@@ -68,7 +76,12 @@ export function sesTransport(options: SesTransportOptions): MailTransport {
 
 /** Maps an SDK error to retry-or-not, by the SES error name, else by HTTP status, else (network) retry. */
 export function sesDeliveryError(error: unknown): DeliveryError {
-  const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  const e = error as {
+    name?: string;
+    message?: string;
+    code?: string;
+    $metadata?: { httpStatusCode?: number };
+  };
   const name = e?.name ?? "Error";
   const status = e?.$metadata?.httpStatusCode;
   const detail = `${name}${status ? ` (${status})` : ""}: ${e?.message ?? String(error)}`;
@@ -103,6 +116,28 @@ export function sesDeliveryError(error: unknown): DeliveryError {
       options,
     );
   }
+  if (status === undefined && sentMaybe(e)) {
+    return new DeliveryError(`${what}: no answer: ${detail}`, false, undefined, {
+      ...options,
+      ambiguous: true,
+    });
+  }
   const permanent = status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429;
   return new DeliveryError(`${what}: ${detail}`, permanent, undefined, options);
+}
+
+/** Errors raised before any connection was made: nothing reached SES. */
+const NOT_CONNECTED = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]);
+
+/**
+ * Whether a request that got no answer may have reached SES: a request timeout, or a connection reset or
+ * closed (the SDK names ECONNRESET, EPIPE and ETIMEDOUT "TimeoutError" too), unless no connection was made.
+ * Errors of signing or credentials come before any request and carry other names.
+ */
+function sentMaybe(e: { name?: string; message?: string; code?: string }): boolean {
+  if (e?.code && NOT_CONNECTED.has(e.code)) return false;
+  const message = e?.message ?? "";
+  if (/did not establish a connection/.test(message)) return false;
+  return e?.name === "TimeoutError" ||
+    /socket hang up|ECONNRESET|EPIPE|connection (was )?(reset|closed)/i.test(message);
 }

@@ -28,15 +28,20 @@ export interface WebhookSender {
 /**
  * A delivery that did not happen. `permanent` means that no retry can succeed (the effect fails for good and a
  * human looks at it); otherwise the outbox retries, after `retryAfterMs` when the remote side said when.
+ * `ambiguous` (in `options`): the request may have reached the service and been acted on (a timeout or a cut
+ * connection after it was sent); for a transport without idempotency keys (SES) a retry could send it twice,
+ * so the effect is failed with an "ambiguous:" reason for a person to decide.
  */
 export class DeliveryError extends Error {
+  readonly ambiguous: boolean;
   constructor(
     message: string,
     readonly permanent: boolean,
     readonly retryAfterMs?: number,
-    options?: ErrorOptions,
+    options?: ErrorOptions & { ambiguous?: boolean },
   ) {
     super(message, options);
     this.name = "DeliveryError";
+    this.ambiguous = options?.ambiguous ?? false;
   }
 }

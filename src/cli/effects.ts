@@ -1,7 +1,8 @@
 /** `effects`: the outbox, for the people who answer mail: what was sent, what failed, what was withheld. */
 import type { Db } from "../db/client.ts";
 import { type EffectState, listEffects, retryFailedEffects } from "../db/effects.ts";
-import { requeueJobsByKey } from "../db/jobs.ts";
+import { DELIVER_JOB } from "../act/route_job.ts";
+import { requeueEffectJobs } from "../db/jobs.ts";
 
 /** Lists effects in a state (default failed) as text or JSON lines. */
 export async function printEffects(db: Db, options: { state: EffectState; json: boolean }): Promise<void> {
@@ -24,11 +25,27 @@ export async function printEffects(db: Db, options: { state: EffectState; json: 
   if (options.state === "failed") console.log("retry with: ses-daemon-bot effects retry ID… (or --all)");
 }
 
-/** Returns failed effects to the outbox and runs their deliver jobs again. Returns the retried ids. */
-export async function retryEffects(db: Db, options: { ids: number[]; all: boolean }): Promise<number[]> {
+/**
+ * Returns failed effects to the outbox and makes their deliver jobs runnable, in one transaction. Returns the
+ * retried ids; throws (and changes nothing) when a delivery could not be queued for each.
+ */
+export async function retryEffects(
+  db: Db,
+  options: { ids: number[]; all: boolean; maxAttempts?: number },
+): Promise<number[]> {
   return await db.transaction(async (tx) => {
     const ids = await retryFailedEffects(tx, options);
-    await requeueJobsByKey(tx, ids.map((id) => `deliver:effect:${id}`));
+    if (ids.length === 0) return ids;
+    const jobs = await requeueEffectJobs(tx, {
+      effectIds: ids,
+      kind: DELIVER_JOB,
+      maxAttempts: options.maxAttempts ?? 5,
+    });
+    if (jobs.length !== ids.length) {
+      throw new Error(
+        `Cannot retry effects: queued ${jobs.length} deliveries for ${ids.length} effects; nothing changed`,
+      );
+    }
     return ids;
   });
 }

@@ -11,6 +11,10 @@ import recordEffectFailureSql from "../../sql/queries/effects/record_effect_fail
   type: "text",
 };
 import retryFailedEffectsSql from "../../sql/queries/effects/retry_failed_effects.sql" with { type: "text" };
+import markEffectSendingSql from "../../sql/queries/effects/mark_effect_sending.sql" with { type: "text" };
+import markEffectAmbiguousSql from "../../sql/queries/effects/mark_effect_ambiguous.sql" with {
+  type: "text",
+};
 import listEffectsSql from "../../sql/queries/effects/list_effects.sql" with { type: "text" };
 import countEffectsSql from "../../sql/queries/effects/count_effects.sql" with { type: "text" };
 import reserveSendSlotSql from "../../sql/queries/effects/reserve_send_slot.sql" with { type: "text" };
@@ -76,6 +80,10 @@ export interface EffectRow {
   payload: Record<string, unknown>;
   state: EffectState;
   attempts: number;
+  /** The run sending it now (or cut off while sending); null when no send is under way. */
+  sending_token: string | null;
+  /** Milliseconds until the send slot it holds, by the database's clock (negative once passed), or null. */
+  slot_wait_ms: number | null;
 }
 
 /** Reads an effect. */
@@ -83,17 +91,53 @@ export async function getEffect(q: Queryable, id: number): Promise<EffectRow | u
   return (await q.query<EffectRow>(getEffectSql, [id])).rows[0];
 }
 
-/** Marks an effect delivered; false when it was not pending. */
-export async function markEffectDelivered(q: Queryable, id: number): Promise<boolean> {
-  return (await q.query(markEffectDeliveredSql, [id])).count === 1;
+/**
+ * Marks an effect as being sent by the run with `token`, fenced by the deliver job's claim; false when the
+ * claim no longer holds the job, the effect is not pending, or another run marked it (less than
+ * `takeoverAfterMs` ago; null: however long ago).
+ */
+export async function markEffectSending(
+  q: Queryable,
+  p: {
+    effectId: number;
+    token: string;
+    job: { id: number; attempts: number };
+    workerId: string;
+    takeoverAfterMs: number | null;
+  },
+): Promise<boolean> {
+  return (await q.query(markEffectSendingSql, [
+    p.effectId,
+    p.token,
+    p.job.id,
+    p.workerId,
+    p.job.attempts,
+    p.takeoverAfterMs,
+  ])).count === 1;
 }
 
-/** Counts a failed attempt; `final` fails the effect for good. */
+/** Marks an effect delivered by the run with `token`; false when that run no longer holds it. */
+export async function markEffectDelivered(q: Queryable, p: { id: number; token: string }): Promise<boolean> {
+  return (await q.query(markEffectDeliveredSql, [p.id, p.token])).count === 1;
+}
+
+/** Counts a failed attempt of the run with `token` (nothing was sent); `final` fails the effect for good. */
 export async function recordEffectFailure(
   q: Queryable,
-  p: { id: number; error: string; final: boolean },
+  p: { id: number; error: string; final: boolean; token: string },
 ): Promise<void> {
-  await q.query(recordEffectFailureSql, [p.id, p.error, p.final]);
+  await q.query(recordEffectFailureSql, [p.id, p.error, p.final, p.token]);
+}
+
+/**
+ * Fails an effect whose send may have happened (`error` starts with "ambiguous:"); never retried by itself.
+ * `token` is the sending mark found on it. False when the mark changed meanwhile.
+ */
+export async function markEffectAmbiguous(
+  q: Queryable,
+  p: { id: number; error: string; token: string },
+): Promise<boolean> {
+  return (await q.query(markEffectAmbiguousSql, [p.id, p.error, p.token])).count === 1;
 }
 
 /** Returns failed effects to pending: all, or those in `ids`. */
@@ -133,9 +177,15 @@ export async function countEffects(
   return (await q.query<{ kind: string; state: EffectState; count: number }>(countEffectsSql)).rows;
 }
 
-/** Reserves the next slot of the global send rate; returns how many ms to wait for it. */
-export async function reserveSendSlot(q: Queryable, spacingMs: number): Promise<number> {
-  return (await q.query<{ wait_ms: number }>(reserveSendSlotSql, [spacingMs])).rows[0].wait_ms;
+/**
+ * Reserves the next slot of the global send rate for an effect and records it there; returns how many ms to
+ * wait for it (undefined when the effect no longer exists: no slot is taken).
+ */
+export async function reserveSendSlot(
+  q: Queryable,
+  p: { effectId: number; spacingMs: number },
+): Promise<number | undefined> {
+  return (await q.query<{ wait_ms: number }>(reserveSendSlotSql, [p.spacingMs, p.effectId])).rows[0]?.wait_ms;
 }
 
 /** What routing reads of an email. */

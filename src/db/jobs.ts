@@ -11,10 +11,21 @@ import extendLeasesSql from "../../sql/queries/jobs/extend_leases.sql" with { ty
 import rescueExpiredJobsSql from "../../sql/queries/jobs/rescue_expired_jobs.sql" with { type: "text" };
 import requeueJobsSql from "../../sql/queries/jobs/requeue_jobs.sql" with { type: "text" };
 import nextLeaseExpirySql from "../../sql/queries/jobs/next_lease_expiry.sql" with { type: "text" };
-import requeueJobsByKeySql from "../../sql/queries/jobs/requeue_jobs_by_key.sql" with { type: "text" };
+import snoozeJobSql from "../../sql/queries/jobs/snooze_job.sql" with { type: "text" };
+import requeueEffectJobsSql from "../../sql/queries/jobs/requeue_effect_jobs.sql" with { type: "text" };
 
 /** Job states, as constrained by the table's CHECK. */
 export type JobState = "pending" | "running" | "done" | "failed";
+
+/**
+ * One claim of a job: its id and the attempt number the claim counted. The attempt number fences every
+ * outcome: a run whose job was claimed again (abandoned after maxJobMs, or its lease lost) cannot complete,
+ * retry, fail or renew the new claim's job, even in the same process.
+ */
+export interface Claim {
+  id: number;
+  attempts: number;
+}
 
 /** A job leased to a worker. */
 export interface ClaimedJob {
@@ -79,44 +90,74 @@ export async function claimJobs(
   return rows;
 }
 
-/** Marks jobs done (those whose lease `workerId` still holds); returns the ids it completed. */
-export async function completeJobs(q: Queryable, p: { ids: number[]; workerId: string }): Promise<number[]> {
-  return (await q.query<{ id: number }>(completeJobsSql, [p.ids, p.workerId])).rows.map((r) => r.id);
+/** Marks jobs done (those whose claims by `workerId` still hold); returns the ids it completed. */
+export async function completeJobs(q: Queryable, p: { jobs: Claim[]; workerId: string }): Promise<number[]> {
+  const { rows } = await q.query<{ id: number }>(completeJobsSql, [
+    p.jobs.map((j) => j.id),
+    p.workerId,
+    p.jobs.map((j) => j.attempts),
+  ]);
+  return rows.map((r) => r.id);
 }
 
 /** Returns claimed jobs that never started to the queue. */
-export async function releaseJobs(q: Queryable, p: { ids: number[]; workerId: string }): Promise<void> {
-  await q.query(releaseJobsSql, [p.ids, p.workerId]);
+export async function releaseJobs(q: Queryable, p: { jobs: Claim[]; workerId: string }): Promise<void> {
+  await q.query(releaseJobsSql, [p.jobs.map((j) => j.id), p.workerId, p.jobs.map((j) => j.attempts)]);
 }
 
-/** Marks a job done; false when this worker no longer held its lease. */
-export async function completeJob(q: Queryable, p: { id: number; workerId: string }): Promise<boolean> {
-  return (await q.query(completeJobSql, [p.id, p.workerId])).count === 1;
+/** Marks a job done; false when this claim no longer held it. */
+export async function completeJob(q: Queryable, p: Claim & { workerId: string }): Promise<boolean> {
+  return (await q.query(completeJobSql, [p.id, p.workerId, p.attempts])).count === 1;
 }
 
-/** Reschedules a job at `runAt` (or fails it when out of attempts); returns its new state, undefined if lost. */
+/**
+ * Reschedules a job `delayMs` from now by the database's clock (or fails it when out of attempts); returns its
+ * new state, undefined if the claim was lost.
+ */
 export async function retryJob(
   q: Queryable,
-  p: { id: number; workerId: string; error: string; runAt: Date },
+  p: Claim & { workerId: string; error: string; delayMs: number },
 ): Promise<JobState | undefined> {
-  const { rows } = await q.query<{ state: JobState }>(retryJobSql, [p.id, p.workerId, p.error, p.runAt]);
+  const { rows } = await q.query<{ state: JobState }>(retryJobSql, [
+    p.id,
+    p.workerId,
+    p.error,
+    p.delayMs,
+    p.attempts,
+  ]);
   return rows[0]?.state;
 }
 
-/** Fails a job for good; false when this worker no longer held its lease. */
-export async function failJob(
+/**
+ * Puts a job back to wait `delayMs` (by the database's clock) without spending an attempt; false when this
+ * claim (`workerId` and `attempts`) no longer holds the job.
+ */
+export async function snoozeJob(
   q: Queryable,
-  p: { id: number; workerId: string; error: string },
+  p: { id: number; workerId: string; attempts: number; delayMs: number },
 ): Promise<boolean> {
-  return (await q.query(failJobSql, [p.id, p.workerId, p.error])).count === 1;
+  return (await q.query(snoozeJobSql, [p.id, p.workerId, p.attempts, p.delayMs])).count === 1;
 }
 
-/** Renews the leases of `ids` held by `workerId`; returns how many it renewed. */
+/** Fails a job for good; false when this claim no longer held it. */
+export async function failJob(
+  q: Queryable,
+  p: Claim & { workerId: string; error: string },
+): Promise<boolean> {
+  return (await q.query(failJobSql, [p.id, p.workerId, p.error, p.attempts])).count === 1;
+}
+
+/** Renews the leases of the claims `jobs` of `workerId`; returns how many it renewed. */
 export async function extendLeases(
   q: Queryable,
-  p: { workerId: string; ids: number[]; leaseMs: number },
+  p: { workerId: string; jobs: Claim[]; leaseMs: number },
 ): Promise<number> {
-  return (await q.query(extendLeasesSql, [p.workerId, p.ids, p.leaseMs])).count;
+  return (await q.query(extendLeasesSql, [
+    p.workerId,
+    p.jobs.map((j) => j.id),
+    p.leaseMs,
+    p.jobs.map((j) => j.attempts),
+  ])).count;
 }
 
 /** Returns jobs with expired leases to pending (or failed); returns them. */
@@ -135,9 +176,16 @@ export async function requeueJobs(
   return (await q.query<{ id: number; kind: string }>(requeueJobsSql, [p.ids, p.all])).rows;
 }
 
-/** Runs finished jobs with these unique keys again (a retried effect's deliver job). Returns their ids. */
-export async function requeueJobsByKey(q: Queryable, keys: string[]): Promise<number[]> {
-  return (await q.query<{ id: number }>(requeueJobsByKeySql, [keys])).rows.map((r) => r.id);
+/**
+ * Makes the deliver jobs of these effects runnable now, whatever their state (running with a late completion,
+ * or missing, included), with `maxAttempts` more attempts. Returns one job id per effect.
+ */
+export async function requeueEffectJobs(
+  q: Queryable,
+  p: { effectIds: number[]; kind: string; maxAttempts: number },
+): Promise<number[]> {
+  const { rows } = await q.query<{ id: number }>(requeueEffectJobsSql, [p.effectIds, p.kind, p.maxAttempts]);
+  return rows.map((r) => r.id);
 }
 
 /** Milliseconds until the earliest lease of a running job expires, or null when no job is running. */

@@ -4,17 +4,21 @@ import type { Db } from "../db/client.ts";
 import type { ClaimedJob } from "../db/jobs.ts";
 
 /**
- * A handler's explicit outcome: `done`; `retry` later (after `delayMs`, else the backoff); or `fail` for good,
- * so that a human looks at it. Returning nothing means done; throwing means retry with backoff.
+ * A handler's explicit outcome: `done`; `retry` later (after `delayMs`, else the backoff); `snooze`: run again
+ * after `delayMs` without spending an attempt (a wait that is no failure, such as a send slot); or `fail` for
+ * good, so that a human looks at it. Returning nothing means done; throwing means retry with backoff.
  */
 export type Outcome =
   | { type: "done" }
   | { type: "retry"; reason: string; delayMs?: number }
+  | { type: "snooze"; reason: string; delayMs: number }
   | { type: "fail"; reason: string };
 
 /** What a running job gets. */
 export interface JobContext {
   job: ClaimedJob;
+  /** The worker holding the claim (with `job.attempts`, what fences the job's own writes, see Claim). */
+  workerId: string;
   db: Db;
   log: Logger;
   /** Aborted when the worker must stop at once (second signal, or the drain deadline passed). */

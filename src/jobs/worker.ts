@@ -24,6 +24,7 @@ import {
   releaseJobs,
   rescueExpiredJobs,
   retryJob,
+  snoozeJob,
 } from "../db/jobs.ts";
 import { errorText, log } from "../log.ts";
 import { withTimeout } from "../timeout.ts";
@@ -66,6 +67,11 @@ export interface WorkerOptions {
    */
   maxJobMs?: number;
   random?: () => number;
+  /**
+   * The host's clock (ms since the epoch; default Date.now). Only durations are measured with it: times
+   * stored in the database (run_at, leases) are computed there, from its own clock.
+   */
+  now?: () => number;
 }
 
 interface Running {
@@ -123,6 +129,7 @@ export class Worker {
   readonly #db: Db;
   readonly #handlers: Record<string, JobHandler>;
   readonly #options: WorkerOptions;
+  readonly #now: () => number;
   readonly #pools: Pool[];
   /** Jobs whose handler said done, waiting for the next batched UPDATE. */
   #finished: Finished[] = [];
@@ -136,7 +143,12 @@ export class Worker {
   #loop: Promise<void> | undefined;
   #unlisten: (() => Promise<void>) | undefined;
   #lastRescue = 0;
-  #lastHeartbeat = Date.now();
+  #lastHeartbeat: number;
+  /**
+   * When (performance.now()) the jobs this worker snoozed come due: the loop wakes for each (no NOTIFY comes
+   * for a job that becomes due later) and `drain` waits for them.
+   */
+  #snoozeDue: number[] = [];
   /** Jobs finished by this worker, by outcome (for tests and `--once` summaries). */
   readonly counts = { done: 0, retried: 0, failed: 0, lost: 0 };
 
@@ -144,6 +156,8 @@ export class Worker {
     this.#db = db;
     this.#handlers = handlers;
     this.#options = options;
+    this.#now = options.now ?? Date.now;
+    this.#lastHeartbeat = this.#now();
     const pools = options.pools ?? [{ concurrency: options.concurrency }];
     const named = pools.flatMap((p) => p.kinds ?? []);
     this.#pools = pools.map((p) => ({
@@ -204,6 +218,29 @@ export class Worker {
     this.#stopping = true;
     this.#wake();
     await this.#loop;
+    // The loop no longer runs: renew the leases of running and finishing jobs from here until the drain ends,
+    // or another instance takes a job over that is still running here (a slow webhook was POSTed twice).
+    const renewing = setInterval(() => this.#renewDuringDrain(), this.#options.leaseMs / 3);
+    try {
+      await this.#drainRunning(deadlineMs);
+    } finally {
+      clearInterval(renewing);
+      await this.#drainRenewal;
+    }
+  }
+
+  #drainRenewal: Promise<void> | undefined;
+
+  #renewDuringDrain(): void {
+    if (this.#drainRenewal) return; // one at a time; a stuck one gives up after LOOP_QUERY_TIMEOUT_MS
+    this.#drainRenewal = limited("lease renewal", this.#renewAndRescue(this.#now(), true, false))
+      .catch((error) =>
+        logger.warn("Cannot renew leases while draining: {error}", { error: errorText(error) })
+      )
+      .finally(() => this.#drainRenewal = undefined);
+  }
+
+  async #drainRunning(deadlineMs: number): Promise<void> {
     await this.#release();
     const all = Promise.all(this.#pools.flatMap((p) => [...p.running.values()].map((r) => r.done)));
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -313,6 +350,11 @@ export class Worker {
       // Idle only when a claim that began with nothing running found nothing: a job still running during the
       // claim may commit new jobs after the claim's snapshot.
       if (untilIdle && idleClaim && claimed === 0 && !this.#busy()) {
+        // Jobs this worker snoozed (waiting for a send slot) are part of the work: wait for them.
+        if (this.#armSnoozeWake()) {
+          await sleep(this.#options.pollMs, wakeup);
+          continue;
+        }
         // Jobs still leased to another worker (one that died, say) are part of "what is there": wait for the
         // earliest lease to expire, rescue it, go on. Retries scheduled for later are not waited for.
         const leaseMs = await limited("lease expiry", nextLeaseExpiry(this.#db)).catch(() => null);
@@ -323,9 +365,10 @@ export class Worker {
         continue;
       }
       if (claimed > 0) continue;
+      this.#armSnoozeWake();
       // Holding jobs, sleep no longer than the next heartbeat: with POLL_INTERVAL near JOB_LEASE / 3 a quiet
       // loop would renew the leases of long jobs too late.
-      const untilHeartbeat = this.#lastHeartbeat + this.#options.leaseMs / 3 + 1 - Date.now();
+      const untilHeartbeat = this.#lastHeartbeat + this.#options.leaseMs / 3 + 1 - this.#now();
       await sleep(
         this.#busy() ? Math.max(10, Math.min(this.#options.pollMs, untilHeartbeat)) : this.#options.pollMs,
         wakeup,
@@ -349,6 +392,16 @@ export class Worker {
     };
   }
 
+  /** Sets the wake for the earliest snoozed job still to come due; false when none is. */
+  #armSnoozeWake(): boolean {
+    const now = performance.now();
+    this.#snoozeDue = this.#snoozeDue.filter((at) => at > now);
+    if (this.#snoozeDue.length === 0) return false;
+    // A few ms late: the claim compares run_at with the database's clock.
+    this.#wakeIn(Math.min(...this.#snoozeDue) - now + 5);
+    return true;
+  }
+
   #clearWakeTimer(): void {
     clearTimeout(this.#wakeTimer?.timer);
     this.#wakeTimer = undefined;
@@ -362,7 +415,7 @@ export class Worker {
   #startPool(pool: Pool): void {
     while (pool.running.size < pool.concurrency && pool.buffer.length > 0) {
       const job = pool.buffer.shift()!;
-      const entry: Running = { done: Promise.resolve(), startedAt: Date.now(), job };
+      const entry: Running = { done: Promise.resolve(), startedAt: this.#now(), job };
       pool.running.set(job.id, entry);
       entry.done = this.#execute(job).then(() => this.#settled(pool, entry));
     }
@@ -388,7 +441,7 @@ export class Worker {
    * query; undefined when there is nothing to wait for.
    */
   #maintain(): Promise<void> | undefined {
-    const now = Date.now();
+    const now = this.#now();
     const { leaseMs } = this.#options;
     if (now - this.#lastOverdueCheck >= 1000) {
       this.#lastOverdueCheck = now;
@@ -423,13 +476,13 @@ export class Worker {
   async #renewAndRescue(now: number, heartbeat: boolean, rescue: boolean): Promise<void> {
     const { leaseMs } = this.#options;
     if (heartbeat) {
-      const ids = [
-        ...this.#pools.flatMap((p) => [...p.running.keys(), ...p.buffer.map((j) => j.id)]),
-        ...this.#finished.map((f) => f.job.id),
+      const jobs = [
+        ...this.#pools.flatMap((p) => [...[...p.running.values()].map((r) => r.job), ...p.buffer]),
+        ...this.#finished.map((f) => f.job),
       ];
       // Due again in leaseMs / 3 even with nothing held: a job claimed meanwhile has a whole lease.
       this.#lastHeartbeat = now;
-      if (ids.length > 0) await extendLeases(this.#db, { workerId: this.#options.workerId, ids, leaseMs });
+      if (jobs.length > 0) await extendLeases(this.#db, { workerId: this.#options.workerId, jobs, leaseMs });
     }
     if (rescue) {
       this.#lastRescue = now;
@@ -494,7 +547,7 @@ export class Worker {
     let done: Set<number>;
     try {
       done = new Set(
-        await completeJobs(this.#db, { ids: batch.map((f) => f.job.id), workerId: this.#options.workerId }),
+        await completeJobs(this.#db, { jobs: batch.map((f) => f.job), workerId: this.#options.workerId }),
       );
     } catch (error) {
       this.#finished.push(...batch); // try again next time; the leases are still renewed meanwhile
@@ -512,11 +565,11 @@ export class Worker {
 
   /** Returns buffered jobs (never started) to the queue. */
   async #release(): Promise<void> {
-    const ids = this.#pools.flatMap((p) => p.buffer.splice(0).map((j) => j.id));
-    if (ids.length === 0) return;
-    await releaseJobs(this.#db, { ids, workerId: this.#options.workerId }).catch((error) =>
+    const jobs = this.#pools.flatMap((p) => p.buffer.splice(0));
+    if (jobs.length === 0) return;
+    await releaseJobs(this.#db, { jobs, workerId: this.#options.workerId }).catch((error) =>
       logger.warn("Cannot release {count} buffered jobs; their leases will expire: {error}", {
-        count: ids.length,
+        count: jobs.length,
         error: errorText(error),
       })
     );
@@ -531,7 +584,13 @@ export class Worker {
       outcome = { type: "fail", reason: `no handler for job kind "${job.kind}" in this version` };
     } else {
       try {
-        outcome = (await handler({ job, db: this.#db, log: jobLog, signal: this.#abort.signal })) ??
+        outcome = (await handler({
+          job,
+          workerId: this.#options.workerId,
+          db: this.#db,
+          log: jobLog,
+          signal: this.#abort.signal,
+        })) ??
           { type: "done" };
       } catch (error) {
         outcome = error instanceof PermanentError
@@ -554,20 +613,38 @@ export class Worker {
     // job would stay in its slot, its lease renewed, for good (seen in the connection-cut fault test).
     for (let attempt = 1;; attempt++) {
       try {
-        if (outcome.type === "fail") {
+        if (outcome.type === "snooze") {
+          const ok = await limited(
+            "snoozing a job",
+            snoozeJob(this.#db, { id: job.id, workerId, attempts: job.attempts, delayMs: outcome.delayMs }),
+          );
+          if (!ok) this.#count("lost", jobLog, job);
+          else {jobLog.debug("Job waits {delay} ms: {reason}", {
+              delay: outcome.delayMs,
+              reason: outcome.reason,
+            });}
+          // Woken then, not at the next poll (POLL_INTERVAL, 10 s by default, would idle the slots it holds).
+          this.#snoozeDue.push(performance.now() + outcome.delayMs);
+          this.#wakeIn(outcome.delayMs);
+        } else if (outcome.type === "fail") {
           const ok = await limited(
             "recording a failed job",
-            failJob(this.#db, { id: job.id, workerId, error: outcome.reason }),
+            failJob(this.#db, { id: job.id, attempts: job.attempts, workerId, error: outcome.reason }),
           );
           this.#count(ok ? "failed" : "lost", jobLog, job);
           if (ok) jobLog.error("Job failed for good: {reason}", { reason: outcome.reason });
         } else {
           const delay = outcome.delayMs ??
             backoffMs(job.attempts, { baseMs: this.#options.backoffMs, random: this.#options.random?.() });
-          const runAt = new Date(Date.now() + delay);
           const state = await limited(
             "recording a job's retry",
-            retryJob(this.#db, { id: job.id, workerId, error: outcome.reason, runAt }),
+            retryJob(this.#db, {
+              id: job.id,
+              attempts: job.attempts,
+              workerId,
+              error: outcome.reason,
+              delayMs: delay,
+            }),
           );
           this.#count(state === "failed" ? "failed" : state ? "retried" : "lost", jobLog, job);
           if (state === "failed") {

@@ -1,5 +1,8 @@
--- Marks an effect delivered (once).
--- $1 id
+-- Marks an effect delivered (once), by the run that sent it ($2). Also from `failed` with an ambiguous outcome:
+-- the run whose request was cut off learns late that it went through.
+-- $1 id, $2 sending token
 UPDATE effects
-SET state = 'delivered', delivered_at = now(), updated_at = now(), attempts = attempts + 1, last_error = NULL
-WHERE id = $1 AND state = 'pending'
+SET state = 'delivered', delivered_at = now(), updated_at = now(), attempts = attempts + 1, last_error = NULL,
+    send_at = NULL, sending_token = NULL
+WHERE id = $1 AND sending_token = $2
+  AND (state = 'pending' OR (state = 'failed' AND last_error LIKE 'ambiguous:%'))
