@@ -93,3 +93,27 @@ Deno.test("a message without Message-ID gets the same generated id every time", 
   assert.equal(await count(t.db, "raw_messages"), 1, "same bytes, same source key");
   assert.equal(await count(t.db, "emails"), 1);
 });
+
+Deno.test("a file still being written is read only once it is complete", async () => {
+  await using t = await testDb();
+  const dir = await Deno.makeTempDir();
+  const full = await Deno.readFile(join(CORPUS_DIR, "009-invoices-stopped-arriving-html.eml"));
+  const path = join(dir, "mail.eml");
+  // The writer has put down the first 166 bytes (the case) and writes the rest a moment later.
+  await Deno.writeFile(path, full.subarray(0, 166));
+  const source = folderSource(dir, { settleMs: 1000 });
+  const writing = new Promise<void>((resolve) =>
+    setTimeout(() => Deno.writeFile(path, full.subarray(166), { append: true }).then(resolve), 200)
+  );
+  const first = await ingestAll(t.db, source);
+  await writing;
+  const second = await ingestAll(t.db, source);
+  assert.equal(first.stored + second.stored, 1);
+  const { rows } = await t.db.query<{ size_bytes: number }>("SELECT size_bytes FROM raw_messages");
+  assert.deepEqual(
+    rows.map((r) => r.size_bytes),
+    [full.length],
+    "the whole message, not its first 166 bytes",
+  );
+  assert.deepEqual(await Deno.readFile(join(dir, "processed", "mail.eml")), full);
+});

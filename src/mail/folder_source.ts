@@ -6,14 +6,23 @@
  * few microseconds, where an awaited Deno file operation costs ~45 us of the event loop's thread (measured:
  * 40-47 us against 3-5 us for a stat, 42 against 10 for reading a small file), time the daemon's other work
  * waits for. Files over {@linkcode SYNC_READ_BYTES} are read asynchronously.
+ *
+ * A file is read only once it is complete: its size and mtime must be the same at two looks, the previous
+ * poll's or one {@linkcode SETTLE_MS} later. Reading a file as it appeared stored a writer's first 166 of 229
+ * bytes, then moved the finished file to `processed/` unread. The safe way to drop a file is still to write it
+ * under another name (not `*.eml`, or in another folder of the same file system) and rename it: a rename is
+ * atomic, so the file is never seen half-written (README, "Dropping files into INBOX_DIR").
  */
 import { basename, dirname, join } from "node:path";
 import { type MailSource, type SourceItem, SourceItemGone } from "./source.ts";
 
-/** Watches `dir` for `*.eml` files. */
-export function folderSource(dir: string): MailSource {
+/** Watches `dir` for `*.eml` files; `settleMs` is the wait between two looks at a new or changed file. */
+export function folderSource(dir: string, options: { settleMs?: number } = {}): MailSource {
+  const settleMs = options.settleMs ?? SETTLE_MS;
   const processed = join(dir, "processed");
   const target = (item: SourceItem) => join(processed, item.name);
+  /** Size and mtime of each file at the last look. */
+  let looks = new Map<string, string>();
   return {
     kind: "folder",
     description: `folder ${dir}`,
@@ -32,20 +41,44 @@ export function folderSource(dir: string): MailSource {
       const names = entries.filter((e) => e.isFile && e.name.toLowerCase().endsWith(".eml")).map((e) =>
         e.name
       );
+      const previous = looks;
+      looks = new Map();
+      const fresh: string[] = [];
       for (const name of names.sort()) {
-        const size = statSize(join(dir, name));
-        if (size !== undefined) yield { name, size, key: undefined };
+        const look = statLook(join(dir, name));
+        if (look === undefined) continue;
+        looks.set(name, look.id);
+        if (previous.get(name) === look.id) yield { name, size: look.size, key: undefined };
+        else fresh.push(name);
+      }
+      if (fresh.length === 0) return;
+      // New or changed since the last poll: a second look shows whether the writer is done.
+      await new Promise((resolve) => setTimeout(resolve, settleMs));
+      for (const name of fresh) {
+        const look = statLook(join(dir, name));
+        if (look === undefined) continue;
+        const first = looks.get(name);
+        looks.set(name, look.id);
+        if (first === look.id) yield { name, size: look.size, key: undefined };
       }
     },
     async read(item) {
       const path = join(dir, item.name);
+      let bytes: Uint8Array;
       try {
-        return (item.size ?? Infinity) <= SYNC_READ_BYTES
+        bytes = (item.size ?? Infinity) <= SYNC_READ_BYTES
           ? Deno.readFileSync(path)
           : await Deno.readFile(path);
       } catch (error) {
         throw error instanceof Deno.errors.NotFound ? new SourceItemGone(item.name) : error;
       }
+      if (item.size !== undefined && bytes.length !== item.size) {
+        throw new Error(
+          `Cannot read ${item.name}: it changed while it was read (${bytes.length} bytes, listed with ` +
+            `${item.size}); left for the next poll`,
+        );
+      }
+      return bytes;
     },
     location: (item) => target(item),
     finish(item) {
@@ -79,10 +112,21 @@ function moveFile(from: string, to: string): void {
   }
 }
 
-/** The size of the file at `path`; undefined when it is gone (moved by another instance) or unreadable. */
-function statSize(path: string): number | undefined {
+/**
+ * Two looks 1 s apart: a writer that pauses longer mid-file can still be caught by them, which is why the
+ * README asks for a rename. The daemon's next poll (POLL_INTERVAL, 10 s) is the second look of a file first
+ * seen mid-write; this wait only matters to a file first seen at a poll, and to `run --once`.
+ */
+const SETTLE_MS = 1_000;
+
+/**
+ * The size of the file at `path` and an identity of its state (size, mtime, ctime); undefined when it is gone
+ * (moved by another instance) or unreadable.
+ */
+function statLook(path: string): { size: number; id: string } | undefined {
   try {
-    return Deno.statSync(path).size;
+    const st = Deno.statSync(path);
+    return { size: st.size, id: `${st.size}:${st.mtime?.getTime()}:${st.ctime?.getTime()}` };
   } catch {
     return undefined;
   }
