@@ -20,7 +20,13 @@ import { type MailSource, type SourceItem, SourceItemGone } from "./source.ts";
 export function folderSource(dir: string, options: { settleMs?: number } = {}): MailSource {
   const settleMs = options.settleMs ?? SETTLE_MS;
   const processed = join(dir, "processed");
-  const target = (item: SourceItem) => join(processed, item.name);
+  const targets = new WeakMap<SourceItem, string>();
+  /** Where an item goes in `processed/`, chosen once (the row records it before the move). */
+  const target = (item: SourceItem) => {
+    let path = targets.get(item);
+    if (path === undefined) targets.set(item, path = freeName(processed, item));
+    return path;
+  };
   /** Size and mtime of each file at the last look. */
   let looks = new Map<string, string>();
   return {
@@ -80,6 +86,13 @@ export function folderSource(dir: string, options: { settleMs?: number } = {}): 
       }
       return bytes;
     },
+    async open(item) {
+      try {
+        return (await Deno.open(join(dir, item.name))).readable;
+      } catch (error) {
+        throw error instanceof Deno.errors.NotFound ? new SourceItemGone(item.name) : error;
+      }
+    },
     location: (item) => target(item),
     finish(item) {
       try {
@@ -96,9 +109,35 @@ export function folderSource(dir: string, options: { settleMs?: number } = {}): 
 const SYNC_READ_BYTES = 256 * 1024;
 
 /**
- * Moves `from` to `to`, replacing an older file of the same name (its content is in the database). The target
- * folder is made on the first NotFound only (one file operation a message, not two); a `from` that is gone was
- * moved by another instance.
+ * The item's name in `folder`, or, when a file of that name is there already (an earlier message dropped under
+ * the same name), the name with the first 16 hex digits of its SHA-256 before the extension: `mail.eml` ->
+ * `mail.3f2a….eml`. Replacing the older file lost both messages of the issue when they were oversize (the
+ * only copy was that file). The same content under the same name gets the same hashed name, which it may
+ * replace: the bytes are identical. Between this look and the move, only another instance moving this very
+ * file can take the name (two files of one name are never in the inbox at once).
+ */
+function freeName(folder: string, item: SourceItem): string {
+  const plain = join(folder, item.name);
+  if (!exists(plain)) return plain;
+  const dot = item.name.lastIndexOf(".");
+  const [stem, ext] = dot > 0 ? [item.name.slice(0, dot), item.name.slice(dot)] : [item.name, ""];
+  const tag = item.sha256?.slice(0, 16) ?? crypto.randomUUID().slice(0, 8);
+  return join(folder, `${stem}.${tag}${ext}`);
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.lstatSync(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}
+
+/**
+ * Moves `from` to `to` (a free name, see {@linkcode freeName}). The target folder is made on the first
+ * NotFound only (one file operation a message, not two); a `from` that is gone was moved by another instance.
  */
 function moveFile(from: string, to: string): void {
   for (let tries = 1;; tries++) {
@@ -155,6 +194,7 @@ export function filesSource(paths: string[]): MailSource {
       }
     },
     read: (item) => Deno.readFile(full.get(item.name)!),
+    open: async (item) => (await Deno.open(full.get(item.name)!)).readable,
     location: (item) => full.get(item.name) ?? null,
     finish: () => Promise.resolve(),
   };
