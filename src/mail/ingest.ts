@@ -3,6 +3,7 @@
  * is the source object moved or deleted. A crash between the commit and the move leaves the object in place;
  * the next poll finds its source key stored and just moves it: never a second row, never a lost message.
  */
+import { contentKey } from "./content_key.ts";
 import { sha256Hex } from "./hex.ts";
 import { type CappedRead, readCapped } from "./read_capped.ts";
 import type { Db } from "../db/client.ts";
@@ -75,6 +76,8 @@ export async function ingestItem(
     raw,
     error,
     verdicts: item.verdicts ?? null,
+    // An oversize message is not parsed: its bytes' hash is all that tells its copies apart.
+    contentKey: raw ? contentKey(raw) : read.sha256 ? `bytes:${read.sha256}` : null,
   }, { kind: PARSE_JOB, maxAttempts: options.jobMaxAttempts });
   const stored = row !== undefined;
   if (row) options.handoff?.put(row);
