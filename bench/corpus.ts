@@ -1,6 +1,6 @@
 /**
  * Distinct copies of the dev corpus, as many as a measurement needs: the pattern of tests/helpers/daemon.ts
- * `writeCopies` (a header naming the copy, the Message-ID made unique), produced lazily so that 10,000
+ * `writeCopies` (a header naming the copy, the Message-ID made unique or added), produced lazily so that 10,000
  * messages never sit in the bench's memory at once.
  */
 import { CORPUS_DIR, loadLabels } from "../tests/helpers/corpus.ts";
@@ -39,14 +39,18 @@ const ASCII = new TextEncoder();
 
 /**
  * Yields `count` distinct messages, cycling through `corpus`: an `X-Bench-Copy` header first and the
- * Message-ID made unique. Built from bytes: the text-based copies of earlier versions left ~200 MB of
+ * Message-ID made unique (or added). Built from bytes: the text-based copies of earlier versions left ~200 MB of
  * garbage strings per 800 messages, collected while the clock ran.
  */
 export function* copies(corpus: CorpusFile[], count: number): Generator<CorpusMessage> {
   for (let i = 0; i < count; i++) {
     const c = Math.floor(i / corpus.length);
     const original = corpus[i % corpus.length];
-    const header = ASCII.encode(`X-Bench-Copy: ${c}\r\n`);
+    // Without a Message-ID, copies differing only in a header would be one message (src/mail/content_key.ts).
+    const header = ASCII.encode(
+      `X-Bench-Copy: ${c}\r\n` +
+        (original.idAt >= 0 ? "" : `Message-ID: <bench${c}.${original.name}@bench.invalid>\r\n`),
+    );
     const marker = original.idAt >= 0 ? ASCII.encode(`bench${c}.`) : new Uint8Array(0);
     const cut = Math.max(0, original.idAt);
     const bytes = new Uint8Array(header.length + original.bytes.length + marker.length);

@@ -263,7 +263,7 @@ export const CONFIG_VARS: readonly VarSpec[] = [
     name: "S3_CATCHUP_INTERVAL",
     default: "15m",
     description:
-      "With SQS or SNS and SES_BUCKET: how often the bucket is still listed to catch up; 0: never.",
+      "With SQS or SNS: how often SES_BUCKET is listed for what notifications missed; required unless 0 (never).",
   },
   {
     name: "METRICS_ADDR",
@@ -420,6 +420,14 @@ export function loadConfig(env: (name: string) => string | undefined = (n) => De
         "SNS_TOPIC_ARNS: set the topic ARNs to accept when SNS_LISTEN_ADDR is set (nothing is accepted)",
       );
     }
+  }
+  // A notification lost to the dead-letter queue (a database outage, a bug) leaves its object under
+  // SES_PREFIX: only the catch-up listing brings it in, so push ingestion goes without it only when told to.
+  if ((config.sqsQueueUrl || config.snsListenAddr) && !config.sesBucket && config.s3CatchupIntervalMs > 0) {
+    problems.push(
+      "SES_BUCKET: set it with SQS_QUEUE_URL or SNS_LISTEN_ADDR, so the bucket is listed every " +
+        "S3_CATCHUP_INTERVAL for what a notification missed; or set S3_CATCHUP_INTERVAL=0 to go without",
+    );
   }
   if (!/@[^@\s>]+\.[^@\s>]+/.test(config.replyFrom)) {
     problems.push(

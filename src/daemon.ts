@@ -17,7 +17,7 @@ import { Worker } from "./jobs/worker.ts";
 import { startHealthServer } from "./health_server.ts";
 import { errorText, log } from "./log.ts";
 import { count } from "./metrics.ts";
-import { pollSource, type PollSummary } from "./mail/ingest.ts";
+import { databaseDown, databaseRetryMs, pollSource, type PollSummary } from "./mail/ingest.ts";
 import { RawHandoff } from "./mail/raw_handoff.ts";
 import type { startSnsIngest } from "./mail/sns_ingest.ts";
 
@@ -176,7 +176,24 @@ async function pollLoop(
   },
 ): Promise<void> {
   let failures = 0;
+  let dbFailures = 0;
   while (!options.signal.aborted) {
+    // Read nothing the database cannot take: see databaseDown.
+    const down = await databaseDown(db);
+    if (down !== undefined) {
+      const ms = databaseRetryMs(++dbFailures);
+      logger.error("The database does not answer; not reading {source} for {ms} ms: {error}", {
+        source: source.description,
+        ms,
+        error: down,
+      });
+      await abortableSleep(ms, options.signal);
+      continue;
+    }
+    if (dbFailures > 0) {
+      logger.info("The database answers again; reading {source}", { source: source.description });
+    }
+    dbFailures = 0;
     let pause = intervalMs;
     try {
       const summary = await pollSource(db, source, options);

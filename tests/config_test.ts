@@ -57,3 +57,17 @@ Deno.test("the README's configuration table lists every variable with its defaul
     }
   }
 });
+
+Deno.test("push ingestion without SES_BUCKET is refused unless the catch-up listing is turned off", () => {
+  const sqs = { SQS_QUEUE_URL: "https://sqs.us-east-1.amazonaws.com/1/ses-inbound" };
+  assert.throws(() => loadConfig(env(sqs)), (e: Error) => {
+    assert.ok(e instanceof ConfigError);
+    assert.match(e.message, /SES_BUCKET: set it .*S3_CATCHUP_INTERVAL=0/);
+    return true;
+  });
+  const sns = { SNS_LISTEN_ADDR: "127.0.0.1:8080", SNS_TOPIC_ARNS: "arn:aws:sns:us-east-1:1:t" };
+  assert.throws(() => loadConfig(env(sns)), /SES_BUCKET: set it/);
+  const withBucket = loadConfig(env({ ...sqs, SES_BUCKET: "b" }));
+  assert.equal(withBucket.s3CatchupIntervalMs, 15 * 60_000, "listed every 15 min by default");
+  assert.equal(loadConfig(env({ ...sqs, S3_CATCHUP_INTERVAL: "0" })).s3CatchupIntervalMs, 0);
+});

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { filesSource, folderSource } from "../src/mail/folder_source.ts";
 import { copyEml } from "./helpers/cli.ts";
@@ -92,4 +93,59 @@ Deno.test("a message without Message-ID gets the same generated id every time", 
   await ingestAll(t.db, folderSource(dir));
   assert.equal(await count(t.db, "raw_messages"), 1, "same bytes, same source key");
   assert.equal(await count(t.db, "emails"), 1);
+});
+
+Deno.test("a file still being written is read only once it is complete", async () => {
+  await using t = await testDb();
+  const dir = await Deno.makeTempDir();
+  const full = await Deno.readFile(join(CORPUS_DIR, "009-invoices-stopped-arriving-html.eml"));
+  const path = join(dir, "mail.eml");
+  // The writer has put down the first 166 bytes (the issue's case) and writes the rest a moment later.
+  await Deno.writeFile(path, full.subarray(0, 166));
+  const source = folderSource(dir, { settleMs: 1000 });
+  const writing = new Promise<void>((resolve) =>
+    setTimeout(() => Deno.writeFile(path, full.subarray(166), { append: true }).then(resolve), 200)
+  );
+  const first = await ingestAll(t.db, source);
+  await writing;
+  const second = await ingestAll(t.db, source);
+  assert.equal(first.stored + second.stored, 1);
+  const { rows } = await t.db.query<{ size_bytes: number }>("SELECT size_bytes FROM raw_messages");
+  assert.deepEqual(
+    rows.map((r) => r.size_bytes),
+    [full.length],
+    "the whole message, not its first 166 bytes",
+  );
+  assert.deepEqual(await Deno.readFile(join(dir, "processed", "mail.eml")), full);
+});
+
+Deno.test("two different oversize files of one name and size are both kept, keyed by a streamed hash", async () => {
+  await using t = await testDb();
+  const dir = await Deno.makeTempDir();
+  const folder = folderSource(dir, { settleMs: 10 });
+  // An oversize file is hashed from a stream, never read whole: read() must not be called.
+  const source = {
+    ...folder,
+    read: () => Promise.reject(new Error("an oversize file was read into memory")),
+  };
+  const a = new TextEncoder().encode("From: a@example.com\r\nSubject: one\r\n\r\n" + "a".repeat(300));
+  const b = new TextEncoder().encode("From: b@example.com\r\nSubject: two\r\n\r\n" + "b".repeat(300));
+  assert.equal(a.length, b.length);
+  const results = [];
+  for (const bytes of [a, b]) {
+    await Deno.writeFile(join(dir, "mail.eml"), bytes);
+    results.push(await ingestAll(t.db, source, { maxMessageBytes: 100 }));
+  }
+  assert.deepEqual(results.map((r) => [r.oversize, r.known, r.errors]), [[1, 0, 0], [1, 0, 0]]);
+  const { rows } = await t.db.query<{ source_key: string; sha256: string; location: string }>(
+    "SELECT source_key, sha256, location FROM raw_messages ORDER BY id",
+  );
+  assert.equal(rows.length, 2);
+  for (const [i, bytes] of [a, b].entries()) {
+    const sha = createHash("sha256").update(bytes).digest("hex");
+    assert.equal(rows[i].source_key, `sha256:${sha}`);
+    assert.equal(rows[i].sha256, sha);
+    assert.deepEqual(await Deno.readFile(rows[i].location), bytes, "each row points at its own original");
+  }
+  assert.equal(corpusFiles(join(dir, "processed")).length, 2, "nothing overwritten in processed/");
 });

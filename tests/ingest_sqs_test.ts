@@ -169,6 +169,7 @@ Deno.test("SIGKILL of a daemon reading SQS, then a restart: every notified messa
     ...t.env,
     SQS_QUEUE_URL: sqs.queueUrl,
     SQS_ENDPOINT: sqs.endpoint,
+    S3_CATCHUP_INTERVAL: "0",
     S3_ENDPOINT: s3.endpoint,
     SES_PREFIX: "inbound/",
     AWS_ACCESS_KEY_ID: "S3RVER",

@@ -32,6 +32,8 @@ export interface RawMessageParams {
   error: string | null;
   /** Verdicts of the SES notification the message came with (SQS, SNS). */
   verdicts?: SesVerdicts | null;
+  /** The message's identity (src/mail/content_key.ts); deliveries with one key make one email. */
+  contentKey?: string | null;
 }
 
 /** A stored delivery. */
@@ -68,6 +70,7 @@ export async function storeRawMessage(
     p.verdicts ? JSON.stringify(p.verdicts) : null,
     parse.kind,
     parse.maxAttempts,
+    p.contentKey ?? null,
   ]);
   return rows[0] && {
     id: rows[0].id,
@@ -122,7 +125,8 @@ export interface EmailParams {
 
 /**
  * Creates an email, links its delivery to it and enqueues `next` (key `<kind>:email:<id>`), in one statement;
- * returns its id, or undefined (and changes nothing) when its Message-ID (or delivery) is stored already.
+ * returns its id, or undefined (and changes nothing) when its delivery's content key (or the delivery) is
+ * stored already.
  */
 export async function storeEmail(q: Queryable, p: EmailParams, next?: NextJob): Promise<number | undefined> {
   const { rows } = await q.query<{ id: number }>(storeEmailSql, [
@@ -150,7 +154,7 @@ export async function storeEmail(q: Queryable, p: EmailParams, next?: NextJob): 
   return rows[0]?.id;
 }
 
-/** The id of the email stored for a Message-ID or a delivery. */
+/** The id of the email a delivery became or repeats (same content key); `messageId` stands in for a key. */
 export async function findEmailId(
   q: Queryable,
   p: { messageId: string; rawId: number },

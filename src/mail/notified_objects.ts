@@ -72,6 +72,7 @@ export function snsObjectSource(objects: (item: SourceItem) => MailSource): Mail
     description: "sns endpoint",
     async *list() {},
     read: (item) => objects(item).read(item),
+    open: (item) => objects(item).open!(item),
     location: (item, o) => objects(item).location(item, o),
     finish: (item, o) => objects(item).finish(item, o),
     reject: () => Promise.resolve(),

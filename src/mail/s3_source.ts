@@ -51,6 +51,15 @@ export function s3Source(options: S3SourceOptions, client = createS3Client(optio
   const { bucket, prefix, processedPrefix } = options;
   const processedKey = (key: string) => processedPrefix + key.slice(prefix.length);
   const objectKey = (item: SourceItem) => item.name;
+  const get = async (item: SourceItem) => {
+    const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: objectKey(item) })).catch(
+      (error) => {
+        throw isNoSuchKey(error) ? new SourceItemGone(item.name) : error;
+      },
+    );
+    if (!res.Body) throw new Error(`Cannot read s3://${bucket}/${item.name}: empty response body`);
+    return res.Body;
+  };
   return {
     kind: "s3",
     description: `s3://${bucket}/${prefix}`,
@@ -70,13 +79,10 @@ export function s3Source(options: S3SourceOptions, client = createS3Client(optio
       } while (token);
     },
     async read(item) {
-      const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: objectKey(item) })).catch(
-        (error) => {
-          throw isNoSuchKey(error) ? new SourceItemGone(item.name) : error;
-        },
-      );
-      if (!res.Body) throw new Error(`Cannot read s3://${bucket}/${item.name}: empty response body`);
-      return await res.Body.transformToByteArray();
+      return await (await get(item)).transformToByteArray();
+    },
+    async open(item) {
+      return (await get(item)).transformToWebStream() as ReadableStream<Uint8Array>;
     },
     location(item, { keep }) {
       return options.afterIngest === "move" || keep

@@ -16,6 +16,8 @@ export interface SourceItem {
   verdicts?: SesVerdicts;
   /** Set when the notification cannot become a message: recorded in source_errors, then rejected. */
   rejected?: { reason: string; externalId: string; body: string };
+  /** SHA-256 of the content, set by ingest once it is read (a folder names a processed file after it). */
+  sha256?: string;
   /** Source-specific data (an SQS receipt handle, the bucket of a notification). */
   meta?: Record<string, string>;
 }
@@ -29,6 +31,11 @@ export interface MailSource {
   list(signal?: AbortSignal): AsyncIterable<SourceItem>;
   /** Reads a message's bytes. */
   read(item: SourceItem): Promise<Uint8Array>;
+  /**
+   * Opens a message as a stream: used for messages over MAX_MESSAGE_BYTES, or of unknown size, so that they
+   * are hashed without being held whole. Throws {@linkcode SourceItemGone} like `read`.
+   */
+  open?(item: SourceItem): Promise<ReadableStream<Uint8Array>>;
   /** Where the original will be after {@linkcode MailSource.finish} (null when it is deleted). */
   location(item: SourceItem, options: { keep: boolean }): string | null;
   /**

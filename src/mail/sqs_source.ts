@@ -102,6 +102,7 @@ export function sqsSource(
       yield* items;
     },
     read: (item) => objects(item).read(item),
+    open: (item) => objects(item).open!(item),
     location: (item, o) => objects(item).location(item, o),
     async finish(item, o) {
       await objects(item).finish(item, o);

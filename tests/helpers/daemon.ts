@@ -76,8 +76,8 @@ function tail(lines: Record<string, unknown>[]): string {
 }
 
 /**
- * Writes `copies` distinct variants of every corpus message into `dir` (Message-IDs made unique per copy, an
- * extra header so messages without one differ too). Returns how many files were written.
+ * Writes `copies` distinct variants of every corpus message into `dir` (Message-IDs made unique per copy, or
+ * added where there is none, and an extra header). Returns how many files were written.
  */
 export async function writeCopies(corpusDir: string, dir: string, copies: number): Promise<number> {
   await Deno.mkdir(dir, { recursive: true });
@@ -86,7 +86,12 @@ export async function writeCopies(corpusDir: string, dir: string, copies: number
     if (!e.name.endsWith(".eml")) continue;
     const text = new TextDecoder("latin1").decode(await Deno.readFile(`${corpusDir}/${e.name}`));
     for (let c = 0; c < copies; c++) {
-      const variant = `X-Test-Copy: ${c}\r\n` + text.replace(/^(Message-ID:\s*<)/im, `$1copy${c}.`);
+      // A message without a Message-ID gets one: copies differing only in an extra header are one message
+      // (src/mail/content_key.ts), where these must be distinct.
+      const variant = `X-Test-Copy: ${c}\r\n` +
+        (/^Message-ID:/im.test(text)
+          ? text.replace(/^(Message-ID:\s*<)/im, `$1copy${c}.`)
+          : `Message-ID: <copy${c}.${e.name}@test.invalid>\r\n` + text);
       await Deno.writeFile(`${dir}/c${c}-${e.name}`, Uint8Array.from(variant, (ch) => ch.charCodeAt(0)));
       n++;
     }

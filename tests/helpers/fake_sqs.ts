@@ -23,6 +23,8 @@ export interface FakeSqs {
   remaining(): { id: string; body: string; receipts: number }[];
   /** How many DeleteMessage calls succeeded. */
   deleted: number;
+  /** How many ReceiveMessage calls were answered. */
+  receives: number;
   [Symbol.asyncDispose](): Promise<void>;
 }
 
@@ -32,7 +34,7 @@ export function fakeSqs(options: { visibilityMs?: number; maxWaitMs?: number } =
   const maxWait = options.maxWaitMs ?? 300;
   const messages: Message[] = [];
   let seq = 0;
-  const self = { deleted: 0 } as FakeSqs;
+  const self = { deleted: 0, receives: 0 } as FakeSqs;
   const md5 = (s: string) => createHash("md5").update(s).digest("hex");
   const error = (status: number, type: string, message: string) =>
     new Response(JSON.stringify({ __type: type, message }), {
@@ -55,6 +57,7 @@ export function fakeSqs(options: { visibilityMs?: number; maxWaitMs?: number } =
             m.receipts++;
             m.handle = `${m.id}:${m.receipts}:${crypto.randomUUID()}`;
           }
+          self.receives++;
           return reply({
             Messages: ready.map((m) => ({
               MessageId: m.id,

@@ -1,10 +1,10 @@
 -- Stores one delivery with its parse job, in one statement (one round trip, atomic); nothing happens when its
 -- source key is known (a re-listed object, a crash before the move).
 -- $1 source_key, $2 source, $3 location, $4 sha256, $5 size_bytes, $6 raw (base64 text or NULL), $7 error (or NULL),
--- $8 verdicts (JSON text or NULL), $9 parse job kind, $10 its max_attempts
+-- $8 verdicts (JSON text or NULL), $9 parse job kind, $10 its max_attempts, $11 content_key (or NULL: not read)
 WITH raw AS (
-  INSERT INTO raw_messages (source_key, source, location, sha256, size_bytes, raw, error, verdicts)
-  VALUES ($1, $2, $3, $4, $5, decode($6, 'base64'), $7, $8::text::jsonb)
+  INSERT INTO raw_messages (source_key, source, location, sha256, size_bytes, raw, error, verdicts, content_key)
+  VALUES ($1, $2, $3, $4, $5, decode($6, 'base64'), $7, $8::text::jsonb, $11)
   ON CONFLICT (source_key) DO NOTHING
   RETURNING id, received_at
 ), job AS (
