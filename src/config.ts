@@ -55,6 +55,8 @@ export interface Config {
   sqsBadMessages: "delete" | "keep";
   snsListenAddr: string | undefined;
   snsTopicArns: string[];
+  snsRequestTimeoutMs: number;
+  snsMaxInFlight: number;
   s3CatchupIntervalMs: number;
   metricsAddr: string | undefined;
 }
@@ -260,6 +262,18 @@ export const CONFIG_VARS: readonly VarSpec[] = [
     description: "Comma-separated topic ARNs the SNS endpoint accepts.",
   },
   {
+    name: "SNS_REQUEST_TIMEOUT",
+    default: "10s",
+    description:
+      "A POST body to the SNS endpoint not received in full by then is answered 408 (SNS sends at once).",
+  },
+  {
+    name: "SNS_MAX_IN_FLIGHT",
+    default: "32",
+    description:
+      "Requests the SNS endpoint handles at once (1–1000); more are answered 503, and SNS retries.",
+  },
+  {
     name: "S3_CATCHUP_INTERVAL",
     default: "15m",
     description:
@@ -400,6 +414,8 @@ export function loadConfig(env: (name: string) => string | undefined = (n) => De
     sqsBadMessages: oneOf("SQS_BAD_MESSAGES", ["delete", "keep"] as const),
     snsListenAddr: opt("SNS_LISTEN_ADDR"),
     snsTopicArns: str("SNS_TOPIC_ARNS").split(",").map((a) => a.trim()).filter(Boolean),
+    snsRequestTimeoutMs: duration("SNS_REQUEST_TIMEOUT", 100),
+    snsMaxInFlight: int("SNS_MAX_IN_FLIGHT", 1, 1000),
     s3CatchupIntervalMs: duration("S3_CATCHUP_INTERVAL", 0),
     // Unlike the others, set-but-empty means "off" (the default applies only when the variable is absent).
     metricsAddr: ["", "off"].includes(env("METRICS_ADDR")?.trim() ?? "127.0.0.1:9464")

@@ -123,6 +123,8 @@ export async function runDaemon(config: Config, options: DaemonOptions): Promise
       ? startSns(db, config.awsRegion, config.s3Endpoint, {
         addr: config.snsListenAddr,
         topicArns: config.snsTopicArns,
+        requestTimeoutMs: config.snsRequestTimeoutMs,
+        maxInFlight: config.snsMaxInFlight,
         region: config.awsRegion,
         s3Endpoint: config.s3Endpoint,
         sesPrefix: config.sesPrefix,

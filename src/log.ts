@@ -1,6 +1,7 @@
 /**
  * JSON-lines logs on stdout (journald keeps them), one stream for every level. Addresses are redacted from
- * messages and properties; callers never pass bodies, secrets or query parameters.
+ * each whole line, in linear time (`redact.ts`); callers never pass bodies, secrets or query parameters, and
+ * cut any text a sender wrote with `clip` (`clip.ts`).
  */
 import {
   configure,
@@ -8,9 +9,11 @@ import {
   getStreamSink,
   jsonLinesFormatter,
   type Logger,
+  type LogRecord,
   reset,
 } from "@logtape/logtape";
-import { EMAIL_ADDRESS_PATTERN, redactByPattern } from "@logtape/redaction";
+import { clip } from "./clip.ts";
+import { redactEmails } from "./redact.ts";
 
 /**
  * Sets up logging once for the process. The daemon logs to stdout (journald); the other commands to stderr,
@@ -24,7 +27,7 @@ export async function setupLogging(
     reset: true,
     sinks: {
       stdout: getStreamSink(unclosable(stream === "stdout" ? Deno.stdout : Deno.stderr), {
-        formatter: redactByPattern(jsonLinesFormatter, [EMAIL_ADDRESS_PATTERN]),
+        formatter: formatLogLine,
       }),
     },
     loggers: [
@@ -32,6 +35,11 @@ export async function setupLogging(
       { category: ["logtape", "meta"], lowestLevel: "warning", sinks: ["stdout"] },
     ],
   });
+}
+
+/** One record as a JSON line, addresses redacted. */
+export function formatLogLine(record: LogRecord): string {
+  return redactEmails(jsonLinesFormatter(record));
 }
 
 /** The stream sink closes its stream on dispose; stdout and stderr must stay open for the last words. */
@@ -53,8 +61,11 @@ export function log(...part: string[]): Logger {
   return getLogger(["ses-daemon-bot", ...part]);
 }
 
-/** A short, log-safe description of any thrown value (no stack, no query parameters). */
+/**
+ * A short, log-safe description of any thrown value (no stack, no query parameters). Also stored as a job's
+ * error; an error can quote what a sender wrote, so it is cut (to more than a reason: messages of the
+ * database or the AWS SDK can be long and are worth reading whole).
+ */
 export function errorText(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
-  return String(error);
+  return clip(error instanceof Error ? `${error.name}: ${error.message}` : String(error), 1000);
 }

@@ -189,3 +189,17 @@ Deno.test("auto-reply subjects in four languages are automated, a person's sente
     assert.equal(assessMail(mail({}, { subject }), OWN).automated, false, subject);
   }
 });
+
+Deno.test("a 200,000-character List- header name becomes a reason of a few hundred characters", async () => {
+  const name = `List-${"a".repeat(200_000)}`;
+  const raw =
+    `From: jo@a.example\r\n${name}: x\r\nSubject: Pricing\r\nMessage-ID: <l@x>\r\n\r\nHow much?\r\n`;
+  const parsed = await parseEmail(new TextEncoder().encode(raw));
+  assert.ok(parsed.headers[name.toLowerCase()], "the parser keeps the whole name: the rules must cut it");
+  const d = assessMail(parsed, OWN);
+  assert.equal(d.automated, true, "still a list header");
+  assert.equal(d.reasons.length, 1);
+  assert.ok(d.reasons[0].startsWith("header:list-aaaa"), d.reasons[0].slice(0, 40));
+  assert.ok(d.reasons[0].length <= 400, `${d.reasons[0].length} characters`);
+  assert.match(d.reasons[0], /…\[\d+ more chars\]$/);
+});

@@ -5,7 +5,7 @@ import { parseListenAddr, type SnsEndpointOptions, startSnsEndpoint } from "../s
 import { CERT_PATH, certServer, pki, sign } from "./helpers/sns.ts";
 import {
   fetchCertificate,
-  isSnsHost,
+  snsHostOf,
   type SnsMessage,
   SnsVerificationError,
   type SnsVerifyOptions,
@@ -174,8 +174,8 @@ Deno.test("a certificate URL off an SNS host, not .pem, or not https: is refused
   let fetched = 0;
   const fetchCert = () => (fetched++, Promise.resolve(pki.cert));
   const cases: [string, RegExp][] = [
-    ["https://127.0.0.1:8443/cert.pem", /host 127\.0\.0\.1 is not sns\.<region>\.amazonaws\.com/],
-    ["https://sns.eu-west-1.amazonaws.com.evil.example/x.pem", /is not sns\.<region>/],
+    ["https://127.0.0.1:8443/cert.pem", /host 127\.0\.0\.1 is not sns\.eu-west-1\.amazonaws\.com \(SNS in/],
+    ["https://sns.eu-west-1.amazonaws.com.evil.example/x.pem", /is not sns\.eu-west-1\.amazonaws\.com/],
     ["https://evil.example/sns.eu-west-1.amazonaws.com/x.pem", /host evil\.example/],
     ["https://s3.eu-west-1.amazonaws.com/x.pem", /host s3\./],
     ["https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-1.txt", /path does not end with \.pem/],
@@ -197,27 +197,62 @@ Deno.test("a certificate URL off an SNS host, not .pem, or not https: is refused
   await assert.rejects(fetchCertificate("http://127.0.0.1/x.pem"), SnsVerificationError);
 });
 
-Deno.test("SNS hosts of every partition's regions are recognised, and nothing else", () => {
+Deno.test("the SNS host of a topic is sns.<its region>.amazonaws.com (.com.cn in China), and nothing else", () => {
+  const hosts: [string, string | undefined][] = [
+    ["arn:aws:sns:us-east-1:123456789012:ses-inbound", "sns.us-east-1.amazonaws.com"],
+    ["arn:aws-cn:sns:cn-north-1:123456789012:ses-inbound", "sns.cn-north-1.amazonaws.com.cn"],
+    ["arn:aws-us-gov:sns:us-gov-west-1:123456789012:ses", "sns.us-gov-west-1.amazonaws.com"],
+    ["arn:aws:sns:ap-southeast-2:123456789012:in.fifo", "sns.ap-southeast-2.amazonaws.com"],
+    // Regions that name S3 hosts, not SNS ones: sns.s3.amazonaws.com is a bucket called "sns".
+    ["arn:aws:sns:s3:123456789012:ses-inbound", undefined],
+    ["arn:aws:sns:s3-accelerate:123456789012:ses-inbound", undefined],
+    ["arn:aws:sns:us-east-1.evil.example:123456789012:x", undefined],
+    ["arn:aws:sqs:us-east-1:123456789012:ses-inbound", undefined],
+    ["arn:aws:sns:us-east-1:123456789012", undefined],
+    ["ses-inbound", undefined],
+  ];
+  for (const [arn, host] of hosts) assert.equal(snsHostOf(arn), host, arn);
+});
+
+Deno.test("a certificate or SubscribeURL off the topic's own region's SNS host is refused without fetching", async () => {
+  let fetched = 0;
+  // The test's key signs the messages and this is its certificate: only the host check can refuse them.
+  const fetchCert = () => (fetched++, Promise.resolve(pki.cert));
+  const topic = "arn:aws:sns:us-east-1:123456789012:ses-inbound";
   for (
-    const host of [
-      "sns.us-east-1.amazonaws.com",
-      "sns.cn-north-1.amazonaws.com.cn",
-      "sns.us-gov-west-1.amazonaws.com",
-    ]
+    const host of ["sns.s3.amazonaws.com", "sns.s3-accelerate.amazonaws.com", "sns.us-west-2.amazonaws.com"]
   ) {
-    assert.equal(isSnsHost(host), true, host);
+    const msg = sign(notificationFields({ TopicArn: topic }), { certUrl: `https://${host}/x.pem` });
+    await refusal(
+      verifySnsMessage(msg, { fetchCert }),
+      new RegExp(`host ${host.replaceAll(".", "\\.")} is not sns\\.us-east-1\\.amazonaws\\.com`),
+    );
   }
-  for (
-    const host of [
-      "sns.amazonaws.com",
-      "sns.us-east-1.amazonaws.com.",
-      "SNS.us-east-1.amazonaws.com",
-      "xsns.us-east-1.amazonaws.com",
-      "sns.us-east-1.amazonaws.co",
-    ]
-  ) {
-    assert.equal(isSnsHost(host), false, host);
+  assert.equal(fetched, 0);
+  const good = sign(notificationFields({ TopicArn: topic }), {
+    certUrl: "https://sns.us-east-1.amazonaws.com/x.pem",
+  });
+  await verifySnsMessage(good, { fetchCert });
+  assert.equal(fetched, 1, "the topic's own host is fetched");
+
+  // A SubscribeURL is visited: the same host rule, checked after the signature.
+  const confirmed: string[] = [];
+  await using sns = endpoint({ verify: { fetchCert } }, {
+    topicArns: [topic],
+    confirm: (url) => (confirmed.push(url), Promise.resolve()),
+  });
+  const certUrl = "https://sns.us-east-1.amazonaws.com/x.pem";
+  for (const host of ["sns.s3.amazonaws.com", "sns.us-west-2.amazonaws.com"]) {
+    const url = `https://${host}/?Action=ConfirmSubscription&Token=t`;
+    const res = await sns.post(sign(confirmationFields({ TopicArn: topic, SubscribeURL: url }), { certUrl }));
+    assert.equal(res.status, 403);
+    assert.match(res.text, new RegExp(`SubscribeURL host ${host.replaceAll(".", "\\.")} is not`));
   }
+  assert.deepEqual(confirmed, []);
+  const url = "https://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription&Token=t";
+  const ok = await sns.post(sign(confirmationFields({ TopicArn: topic, SubscribeURL: url }), { certUrl }));
+  assert.equal(ok.status, 200);
+  assert.deepEqual(confirmed, [url]);
 });
 
 Deno.test("a certificate URL that answers 404 is refused; a 500 is transient and not cached", async () => {

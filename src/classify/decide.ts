@@ -9,6 +9,7 @@ import { estimateTokens } from "./eval.ts";
 import type { Intent } from "./intents.ts";
 import { LlmClassifier, LlmRateLimited, LlmUnavailable, systemPrompt, userPrompt } from "./llm.ts";
 import { classifyOffline } from "./offline.ts";
+import { errorText } from "../log.ts";
 
 /** Which classifier decided: the rules (automated mail), the model, or the offline classifier. */
 export type ClassifierName = "rules" | "llm" | "offline";
@@ -97,7 +98,7 @@ export async function decide(mail: DecideInput, options: DecideOptions): Promise
     } catch (error) {
       const passing = error instanceof LlmRateLimited || error instanceof LlmUnavailable;
       if (passing && !options.lastAttempt) throw error;
-      note = `LLM fallback: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`;
+      note = `LLM fallback: ${errorText(error)}`; // cut: a model's invalid output can quote the mail
     }
   }
   const offline = classifyOffline(input);

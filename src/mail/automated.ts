@@ -3,6 +3,7 @@
  * (`automated`) and whether we may answer it automatically (`auto_reply_ok`), with the reasons. Deterministic,
  * pure and cheap: every check looks at a few short header values, never at the body.
  */
+import { clip } from "../clip.ts";
 import type { ParsedEmail } from "./parse.ts";
 
 /** The outcome of {@linkcode assessMail}. */
@@ -11,7 +12,10 @@ export interface Disposition {
   automated: boolean;
   /** We may send an automatic reply. Always false when `automated`. */
   auto_reply_ok: boolean;
-  /** Short machine-friendly reasons, e.g. "header:auto-submitted=auto-replied", "spam-verdict:FAIL". */
+  /**
+   * Short machine-friendly reasons, e.g. "header:auto-submitted=auto-replied", "spam-verdict:FAIL"; each at
+   * most a few hundred characters (`clip`), as some quote the sender (a `List-…` header's name).
+   */
   reasons: string[];
 }
 
@@ -59,7 +63,8 @@ export function assessMail(mail: AssessableMail, options: AssessOptions): Dispos
   return {
     automated: isAutomated,
     auto_reply_ok: !isAutomated && blocking.length === 0,
-    reasons: [...automated, ...blocking],
+    // Stored with the email and logged by the classify job: a 200,000-character header name must not be.
+    reasons: [...automated, ...blocking].map((reason) => clip(reason)),
   };
 }
 

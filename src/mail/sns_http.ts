@@ -3,10 +3,16 @@
  * notification is answered 200 only after `onNotification` resolved (its row is committed). Every message is
  * verified (signature, freshness, certificate host) and its topic must be on the allow-list. TLS is left to a
  * reverse proxy or load balancer in front (SNS needs a certificate from a public CA for an https: endpoint).
+ * Anyone can POST here: a body must arrive within a deadline, few requests are handled at once (the rest are
+ * answered 503 at once), and a body without a TopicArn is refused before anything of it is logged.
  */
 import type { Logger } from "@logtape/logtape";
+import { clip } from "../clip.ts";
 import { errorText, log as logger } from "../log.ts";
+import { count } from "../metrics.ts";
+import { readBody } from "./http_body.ts";
 import {
+  snsHostOf,
   type SnsMessage,
   snsUrlProblem,
   SnsVerificationError,
@@ -31,6 +37,10 @@ export interface SnsEndpointOptions {
   log?: Logger;
   /** Larger bodies are answered 413; 512 KiB by default. */
   maxBodyBytes?: number;
+  /** A body that has not arrived in full by then is answered 408 (SNS_REQUEST_TIMEOUT); 10 s by default. */
+  requestTimeoutMs?: number;
+  /** Requests handled at once; more are answered 503 without reading them (SNS_MAX_IN_FLIGHT); 32 by default. */
+  maxInFlight?: number;
 }
 
 /** A running endpoint. */
@@ -47,6 +57,16 @@ export interface SnsEndpoint {
  */
 const DEFAULT_MAX_BODY = 512 * 1024;
 const CONFIRM_TIMEOUT_MS = 10_000;
+/**
+ * SNS sends a whole body at once (at most 512 KiB) and gives up on an answer after 15 s: a body still
+ * arriving after 10 s is not from SNS, and SNS retries anything we cut by mistake.
+ */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+/**
+ * A request holds at most its 512 KiB body, its text and its parsed JSON (~2.5 MiB): 32 at once is ~80 MiB at
+ * worst, within the unit's MemoryMax, and far above what SES mail needs (SNS sends one message per mail).
+ */
+export const DEFAULT_MAX_IN_FLIGHT = 32;
 
 /** Starts the endpoint on `options.addr`. */
 export function startSnsEndpoint(options: SnsEndpointOptions): SnsEndpoint {
@@ -93,15 +113,53 @@ function handler(
   topics: Set<string>,
   log: Logger,
 ): (req: Request) => Promise<Response> {
-  const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
-  const confirm = options.confirm ?? confirmSubscription;
+  const maxInFlight = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
+  const handleOne = oneRequest(options, topics, log);
+  let inFlight = 0;
+  let busy = false; // logged once per busy spell, not once per refused request
   return async (req) => {
     if (req.method !== "POST") return text(405, "Only POST is accepted", { Allow: "POST" });
-    const body = await readLimited(req, maxBody);
-    if (body === null) return text(413, `Body over ${maxBody} bytes`);
+    if (inFlight >= maxInFlight) {
+      await req.body?.cancel();
+      count("ses_daemon_bot_sns_requests_refused_total", REFUSED_HELP, { reason: "busy" });
+      if (!busy) {
+        log.warn("SNS endpoint busy: {count} requests in flight (SNS_MAX_IN_FLIGHT); answering 503", {
+          count: inFlight,
+        });
+      }
+      busy = true;
+      return text(503, "Busy; retry", { "Retry-After": "1" });
+    }
+    inFlight++;
+    try {
+      return await handleOne(req);
+    } finally {
+      inFlight--;
+      if (inFlight < maxInFlight / 2) busy = false;
+    }
+  };
+}
+
+const REFUSED_HELP = "SNS endpoint requests refused before reading them whole, by reason.";
+
+function oneRequest(
+  options: SnsEndpointOptions,
+  topics: Set<string>,
+  log: Logger,
+): (req: Request) => Promise<Response> {
+  const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
+  const timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const confirm = options.confirm ?? confirmSubscription;
+  return async (req) => {
+    const body = await readBody(req, maxBody, timeoutMs);
+    if ("tooLarge" in body) return text(413, `Body over ${maxBody} bytes`);
+    if ("timedOut" in body) {
+      count("ses_daemon_bot_sns_requests_refused_total", REFUSED_HELP, { reason: "timeout" });
+      return text(408, `Body not received within ${timeoutMs} ms`, { Connection: "close" });
+    }
     let value: unknown;
     try {
-      value = JSON.parse(body);
+      value = JSON.parse(body.text);
     } catch {
       return text(400, "Body is not JSON");
     }
@@ -109,18 +167,25 @@ function handler(
       return text(400, "Body is not an SNS message");
     }
     const msg = value as SnsMessage;
+    if (typeof msg.TopicArn !== "string" || msg.TopicArn === "") {
+      if ("notificationType" in msg && !("Type" in msg)) {
+        // Raw message delivery sends the bare SES JSON to HTTP(S) endpoints, and SNS does not sign it.
+        log.warn("SNS message refused: unsigned raw delivery; turn raw message delivery off");
+        return text(403, "Unsigned: turn raw message delivery off for this subscription");
+      }
+      // Every SNS message names its topic: anything else is not from SNS, and none of it is logged.
+      log.warn("SNS endpoint refused a POST without TopicArn ({bytes} bytes): not an SNS message", {
+        bytes: body.text.length,
+      });
+      return text(400, "No TopicArn: not an SNS message");
+    }
     // Unverified yet, so cut short: a forged field must not fill the logs.
     const ctx = {
-      type: String(msg.Type).slice(0, 40),
-      messageId: String(msg.MessageId).slice(0, 80),
-      topicArn: String(msg.TopicArn).slice(0, 300),
+      type: clip(String(msg.Type), 40),
+      messageId: clip(String(msg.MessageId), 80),
+      topicArn: clip(msg.TopicArn),
     };
-    if ("notificationType" in msg && !("Type" in msg)) {
-      // Raw message delivery sends the bare SES JSON to HTTP(S) endpoints, and SNS does not sign it.
-      log.warn("SNS message refused: unsigned raw delivery; turn raw message delivery off", ctx);
-      return text(403, "Unsigned: turn raw message delivery off for this subscription");
-    }
-    if (typeof msg.TopicArn === "string" && !topics.has(msg.TopicArn)) {
+    if (!topics.has(msg.TopicArn)) {
       // Before verifying: anyone can have SNS sign messages of their own topic, so only the list tells ours.
       log.warn("SNS message refused: topic {topicArn} is not in SNS_TOPIC_ARNS", ctx);
       return text(403, topics.size ? "Topic not allowed" : "No topic allowed (SNS_TOPIC_ARNS is empty)");
@@ -143,7 +208,7 @@ function handler(
       return text(200, "OK");
     }
     try {
-      await options.onNotification(body, msg);
+      await options.onNotification(body.text, msg);
     } catch (error) {
       log.error("SNS notification {messageId} not stored (SNS retries): {error}", {
         ...ctx,
@@ -163,7 +228,11 @@ async function subscribe(
   ctx: Record<string, string>,
 ): Promise<Response> {
   // The URL is signed, but confirming means a GET to it: only to SNS itself. Its Token is never logged.
-  const problem = snsUrlProblem(msg.SubscribeURL!, verify?.unsafeAllowCertHost, "subscribe");
+  // Verified, so the topic's host is known. UnsubscribeURL is never visited, so it needs no check.
+  const problem = snsUrlProblem(msg.SubscribeURL!, snsHostOf(msg.TopicArn)!, {
+    unsafeAllowHost: verify?.unsafeAllowCertHost,
+    kind: "subscribe",
+  });
   if (problem) {
     log.warn("SNS subscription to {topicArn} refused: SubscribeURL {problem}", { ...ctx, problem });
     return text(403, `SubscribeURL ${problem}`);
@@ -209,26 +278,6 @@ async function confirmSubscription(url: string): Promise<void> {
 function withCause(error: unknown): string {
   const cause = (error as { cause?: unknown })?.cause;
   return cause instanceof Error ? `${errorText(error)}: ${cause.message}` : errorText(error);
-}
-
-/** The body as text, or null once it passes `limit` bytes (read no further than that). */
-async function readLimited(req: Request, limit: number): Promise<string | null> {
-  if (Number(req.headers.get("content-length") ?? 0) > limit) {
-    await req.body?.cancel();
-    return null;
-  }
-  if (!req.body) return "";
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of req.body) {
-    size += chunk.length;
-    if (size > limit) return null; // leaving the loop cancels the stream
-    chunks.push(chunk);
-  }
-  const all = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) all.set(chunk, (at += chunk.length) - chunk.length);
-  return new TextDecoder().decode(all);
 }
 
 function text(status: number, body: string, headers: Record<string, string> = {}): Response {

@@ -20,6 +20,10 @@ import type { SnsVerifyOptions } from "./sns_verify.ts";
 export interface SnsIngestOptions extends NotifiedObjectOptions, IngestOptions {
   addr: string;
   topicArns: string[];
+  /** SNS_REQUEST_TIMEOUT: a body not received in full by then is answered 408. */
+  requestTimeoutMs?: number;
+  /** SNS_MAX_IN_FLIGHT: requests handled at once; more are answered 503. */
+  maxInFlight?: number;
   /** Called after a message is stored (wake the workers). */
   onStored?: () => void;
   /** Verification settings; tests pass their own certificate host here. */
@@ -32,6 +36,8 @@ export function startSnsIngest(db: Db, s3: S3Client, options: SnsIngestOptions):
   return startSnsEndpoint({
     addr: options.addr,
     topicArns: options.topicArns,
+    requestTimeoutMs: options.requestTimeoutMs,
+    maxInFlight: options.maxInFlight,
     verify: options.verify,
     onNotification: async (text, msg) => {
       const item = notificationItem(text, { messageId: msg.MessageId ?? "" });

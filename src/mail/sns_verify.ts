@@ -5,6 +5,7 @@
  * that URL is checked before anything is fetched.
  */
 import { createVerify, X509Certificate } from "node:crypto";
+import { clip } from "../clip.ts";
 
 /** An SNS message as delivered over HTTP(S): a notification or a subscription (un)confirmation. */
 export interface SnsMessage {
@@ -31,7 +32,8 @@ export interface SnsMessage {
 /** Why a message was refused: unsigned, badly signed, stale, or signed with a certificate we do not trust. */
 export class SnsVerificationError extends Error {
   constructor(reason: string) {
-    super(`Cannot verify SNS message: ${reason}`);
+    // Logged and answered: a reason can quote a forged field of any length (a 500 KB Type).
+    super(`Cannot verify SNS message: ${clip(reason)}`);
     this.name = "SnsVerificationError";
   }
 }
@@ -45,7 +47,7 @@ export interface SnsVerifyOptions {
   /** Oldest `Timestamp` accepted; one hour by default. */
   maxAgeMs?: number;
   /**
-   * TESTS ONLY: accepts a certificate (and SubscribeURL) host that is not `sns.<region>.amazonaws.com`. Anyone
+   * TESTS ONLY: accepts a certificate (and SubscribeURL) host that is not the topic's SNS host. Anyone
    * who can serve a certificate from an allowed host can sign any message: never set it in production.
    */
   unsafeAllowCertHost?: (host: string) => boolean;
@@ -64,7 +66,13 @@ const CERT_CACHE_SIZE = 16;
 const MAX_CERT_BYTES = 64 * 1024;
 const CERT_TIMEOUT_MS = 10_000;
 
-const SNS_HOST = /^sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$/;
+/**
+ * A region as AWS names them: `us-east-1`, `eu-central-2`, `us-gov-west-1`, `cn-north-1`. Not `s3` nor
+ * `s3-accelerate`: `sns.s3.amazonaws.com` is an S3 host (any bucket named `sns`), which a pattern of any label
+ * between `sns.` and `.amazonaws.com` accepted.
+ */
+const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
+const TOPIC_ARN = /^arn:(aws|aws-cn|aws-us-gov):sns:([^:]+):\d{12}:[\w.-]{1,256}$/;
 
 const ALGORITHMS: Record<string, string> = { "1": "RSA-SHA1", "2": "RSA-SHA256" };
 
@@ -83,9 +91,14 @@ const SIGNED_FIELDS: Record<string, readonly (keyof SnsMessage)[]> = {
   UnsubscribeConfirmation: ["Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type"],
 };
 
-/** Whether `host` is an SNS endpoint of a region, China's included (`sns.cn-north-1.amazonaws.com.cn`). */
-export function isSnsHost(host: string): boolean {
-  return SNS_HOST.test(host);
+/**
+ * The one host that serves the signing certificate and the SubscribeURL of a topic: SNS in the topic's region,
+ * `sns.<region>.amazonaws.com` (China: `.amazonaws.com.cn`). Undefined when `topicArn` is not an SNS topic ARN.
+ */
+export function snsHostOf(topicArn: string): string | undefined {
+  const [, partition, region] = TOPIC_ARN.exec(topicArn) ?? [];
+  if (!region || !REGION.test(region)) return undefined;
+  return `sns.${region}.${partition === "aws-cn" ? "amazonaws.com.cn" : "amazonaws.com"}`;
 }
 
 /**
@@ -125,7 +138,12 @@ export async function verifySnsMessage(msg: SnsMessage, options: SnsVerifyOption
   }
   const now = options.now ?? Date.now();
   checkTimestamp(msg.Timestamp, now, options.maxAgeMs ?? DEFAULT_MAX_AGE_MS);
-  const problem = snsUrlProblem(msg.SigningCertURL, options.unsafeAllowCertHost, "certificate");
+  const host = snsHostOf(msg.TopicArn);
+  if (!host) throw new SnsVerificationError(`TopicArn ${JSON.stringify(msg.TopicArn)} is not an SNS topic`);
+  const problem = snsUrlProblem(msg.SigningCertURL, host, {
+    unsafeAllowHost: options.unsafeAllowCertHost,
+    kind: "certificate",
+  });
   if (problem) throw new SnsVerificationError(`SigningCertURL ${problem}`);
 
   const cert = await certificate(msg.SigningCertURL, options.fetchCert ?? fetchCertificate);
@@ -143,24 +161,26 @@ export async function verifySnsMessage(msg: SnsMessage, options: SnsVerifyOption
 }
 
 /**
- * Why `url` is not an SNS URL to trust, or undefined when it is: https:, an SNS host (or one `unsafeAllowHost`
- * accepts), no port or user; a certificate's also a path ending with `.pem` and no query or fragment. Used for
- * SigningCertURL and, before visiting it, SubscribeURL.
+ * Why `url` is not an SNS URL to trust, or undefined when it is: https:, exactly `snsHost` (the topic's, from
+ * {@linkcode snsHostOf}; or one `unsafeAllowHost` accepts), no port or user; a certificate's also a path
+ * ending with `.pem` and no query or fragment. Used for SigningCertURL and, before visiting it, SubscribeURL.
  */
 export function snsUrlProblem(
   url: string,
-  unsafeAllowHost: ((host: string) => boolean) | undefined,
-  kind: "certificate" | "subscribe",
+  snsHost: string,
+  options: { unsafeAllowHost?: (host: string) => boolean; kind: "certificate" | "subscribe" },
 ): string | undefined {
   const parsed = URL.parse(url);
   if (!parsed) return "is not a URL";
   if (parsed.protocol !== "https:") return `is not https: (${parsed.protocol})`;
   if (parsed.username || parsed.password) return "carries a user name or password";
   const host = parsed.hostname;
-  if (!isSnsHost(host) && !unsafeAllowHost?.(host)) return `host ${host} is not sns.<region>.amazonaws.com`;
+  if (host !== snsHost && !options.unsafeAllowHost?.(host)) {
+    return `host ${host} is not ${snsHost} (SNS in the topic's region)`;
+  }
   // Only a test host may have a port: SNS serves on 443, and a port on an SNS name is not SNS's service.
-  if (parsed.port && isSnsHost(host)) return `has a port (${parsed.port})`;
-  if (kind === "certificate") {
+  if (parsed.port && host === snsHost) return `has a port (${parsed.port})`;
+  if (options.kind === "certificate") {
     if (!parsed.pathname.endsWith(".pem")) return "path does not end with .pem";
     if (parsed.search || parsed.hash) return "has a query or fragment";
   }
