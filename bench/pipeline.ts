@@ -11,6 +11,7 @@ import { Worker } from "../src/jobs/worker.ts";
 import { folderSource } from "../src/mail/folder_source.ts";
 import { pollSource } from "../src/mail/ingest.ts";
 import { parseJobHandler } from "../src/mail/parse_job.ts";
+import { ParsePool } from "../src/mail/parse_pool.ts";
 import { RawHandoff } from "../src/mail/raw_handoff.ts";
 import { s3Source } from "../src/mail/s3_source.ts";
 import { testS3 } from "../tests/helpers/s3.ts";
@@ -46,6 +47,9 @@ export async function benchIngest(
     endpoint: s3.endpoint,
   }, s3.client);
   return await withDb(o.url, await o.schemas.create("ingest"), async (db) => {
+    // The daemon's parse: in worker threads (src/daemon.ts), started before the clock as it does at start.
+    using parsePool = new ParsePool({ timeoutMs: 10_000 });
+    parsePool.start();
     const started = performance.now();
     // The daemon's ingest concurrency (src/daemon.ts): min(WORKER_CONCURRENCY, 16).
     const summary = await pollSource(db, source, {
@@ -54,7 +58,11 @@ export async function benchIngest(
       concurrency: Math.min(o.concurrency, 16),
     });
     const polled = performance.now();
-    const worker = new Worker(db, { parse: parseJobHandler() }, workerOptions("ingest", o.concurrency));
+    const worker = new Worker(
+      db,
+      { parse: parseJobHandler(undefined, { parser: parsePool.parse }) },
+      workerOptions("ingest", o.concurrency),
+    );
     await worker.drain();
     const parsed = performance.now();
     if (summary.stored !== o.messages || worker.counts.done !== o.messages) {
@@ -187,10 +195,17 @@ async function runArrivals(db: Db, o: {
   // The daemon's worker (src/daemon.ts): classification in a pool of its own, the other stages in another;
   // parse jobs take what ingest stored from the hand-off.
   const handoff = new RawHandoff();
-  const worker = new Worker(db, await jobHandlers(loadConfig((name) => env[name]), { handoff }), {
-    ...workerOptions("e2e", o.concurrency),
-    pools: stagePools(o.concurrency),
-  });
+  // Messages parsed in worker threads, as the daemon does (src/daemon.ts).
+  using parsePool = new ParsePool({ timeoutMs: 10_000 });
+  parsePool.start();
+  const worker = new Worker(
+    db,
+    await jobHandlers(loadConfig((name) => env[name]), { handoff, parser: parsePool.parse }),
+    {
+      ...workerOptions("e2e", o.concurrency),
+      pools: stagePools(o.concurrency),
+    },
+  );
   const source = folderSource(inbox);
   const names: string[] = [];
   // The daemon's ingest concurrency (src/daemon.ts): min(WORKER_CONCURRENCY, 16).

@@ -15,6 +15,7 @@ import { errorText, log } from "./log.ts";
 import { folderSource } from "./mail/folder_source.ts";
 import { PARSE_JOB } from "./mail/ingest.ts";
 import { parseJobHandler } from "./mail/parse_job.ts";
+import type { Parser } from "./mail/parse_pool.ts";
 import type { RawHandoff } from "./mail/raw_handoff.ts";
 import type { MailSource } from "./mail/source.ts";
 
@@ -172,11 +173,12 @@ export function stagePools(concurrency: number): PoolOptions[] {
 
 /**
  * Every job kind this version runs, each stage enqueueing the next with its own result (one statement). With
- * `handoff`, parse jobs take the deliveries this process's ingest stored there (see raw_handoff.ts).
+ * `handoff`, parse jobs take the deliveries this process's ingest stored there (see raw_handoff.ts); with
+ * `parser` (a ParsePool's), they parse off the event loop, with PARSE_TIMEOUT as the deadline.
  */
 export async function jobHandlers(
   config: Config,
-  options: { handoff?: RawHandoff } = {},
+  options: { handoff?: RawHandoff; parser?: Parser } = {},
 ): Promise<Record<string, JobHandler>> {
   const next = (kind: string) => ({ kind, maxAttempts: config.jobMaxAttempts });
   const files = fileTransport(config.outboxDir);
@@ -196,7 +198,7 @@ export async function jobHandlers(
   };
   const fileMode = config.mailTransport === "file";
   return {
-    [PARSE_JOB]: parseJobHandler(next(CLASSIFY_JOB), options.handoff),
+    [PARSE_JOB]: parseJobHandler(next(CLASSIFY_JOB), options),
     [CLASSIFY_JOB]: classifyJobHandler({
       ownAddresses: config.ownAddresses,
       maxChars: config.classifyMaxChars,

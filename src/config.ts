@@ -24,6 +24,7 @@ export interface Config {
   jobBackoffMs: number;
   shutdownTimeoutMs: number;
   maxMessageBytes: number;
+  parseTimeoutMs: number;
   logLevel: "debug" | "info" | "warning" | "error";
   openaiApiKey: string | undefined;
   openaiBaseUrl: string | undefined;
@@ -151,6 +152,12 @@ export const CONFIG_VARS: readonly VarSpec[] = [
     name: "MAX_MESSAGE_BYTES",
     default: "41943040",
     description: "Larger messages are recorded, not parsed (SES's limit is 40 MB).",
+  },
+  {
+    name: "PARSE_TIMEOUT",
+    default: "10s",
+    description:
+      "Deadline of one message's parse (in a worker thread); a message past it is stored unparsed, with the reason.",
   },
   { name: "LOG_LEVEL", default: "info", description: "`debug`, `info`, `warning` or `error`." },
   {
@@ -383,6 +390,7 @@ export function loadConfig(env: (name: string) => string | undefined = (n) => De
     jobBackoffMs: duration("JOB_BACKOFF", 10),
     shutdownTimeoutMs: duration("SHUTDOWN_TIMEOUT", 0),
     maxMessageBytes: int("MAX_MESSAGE_BYTES", 1024, 1024 ** 3),
+    parseTimeoutMs: duration("PARSE_TIMEOUT", 10),
     logLevel: oneOf("LOG_LEVEL", ["debug", "info", "warning", "error"] as const),
     openaiApiKey: opt("OPENAI_API_KEY"),
     openaiBaseUrl: url("OPENAI_BASE_URL", ["http:", "https:"]),

@@ -18,6 +18,7 @@ import { startHealthServer } from "./health_server.ts";
 import { errorText, log } from "./log.ts";
 import { count } from "./metrics.ts";
 import { databaseDown, databaseRetryMs, pollSource, type PollSummary } from "./mail/ingest.ts";
+import { ParsePool } from "./mail/parse_pool.ts";
 import { RawHandoff } from "./mail/raw_handoff.ts";
 import type { startSnsIngest } from "./mail/sns_ingest.ts";
 
@@ -34,11 +35,13 @@ export interface DaemonOptions {
 /** Runs the daemon; resolves when it has stopped. */
 export async function runDaemon(config: Config, options: DaemonOptions): Promise<PollSummary> {
   const db = await openDatabase(config);
+  // Parsing runs in worker threads with a deadline (parse_pool.ts); terminated in the finally below.
+  using parsePool = new ParsePool({ timeoutMs: config.parseTimeoutMs });
   const sources = await createSources(config);
   const workerId = `${Deno.hostname()}:${Deno.pid}:${crypto.randomUUID().slice(0, 8)}`;
   // What ingest stores, its parse jobs here take without reading it back.
   const handoff = new RawHandoff();
-  const worker = new Worker(db, await jobHandlers(config, { handoff }), {
+  const worker = new Worker(db, await jobHandlers(config, { handoff, parser: parsePool.parse }), {
     workerId,
     concurrency: config.workerConcurrency,
     pools: stagePools(config.workerConcurrency),
@@ -65,6 +68,9 @@ export async function runDaemon(config: Config, options: DaemonOptions): Promise
   for (const warning of configWarnings(config)) logger.warn("Configuration: {warning}", { warning });
 
   try {
+    // Started now, not at the first message: that one does not wait for them, and a runtime that cannot
+    // start them (a bundle run without --unstable-worker-options) stops here, before any job is claimed.
+    parsePool.start();
     if (options.once) {
       for (const { source, intervalMs } of sources) {
         // A queue is read until a long poll comes back empty; a listing once.

@@ -17,6 +17,8 @@ import { Worker } from "./jobs/worker.ts";
 import { closeLogging, errorText, setupLogging } from "./log.ts";
 import { filesSource } from "./mail/folder_source.ts";
 import { type IngestResult, pollSource } from "./mail/ingest.ts";
+import { ParsePool } from "./mail/parse_pool.ts";
+import { isParseWorker } from "./mail/parse_worker.ts";
 
 class UsageError extends Error {}
 
@@ -190,10 +192,11 @@ async function main(args: string[]): Promise<number> {
       case "classify": {
         if (positionals.length === 0) throw new UsageError("classify needs at least one .eml file");
         const llm = createLlm(config);
+        using pool = new ParsePool({ timeoutMs: config.parseTimeoutMs });
         let failed = 0;
         for (const file of positionals) {
           try {
-            console.log(classifyLine(await classifyFile(file, config, llm)));
+            console.log(classifyLine(await classifyFile(file, config, { llm, parser: pool.parse })));
           } catch (error) {
             failed++;
             console.error(`classify: ${file}: ${errorText(error)}`);
@@ -213,8 +216,10 @@ async function main(args: string[]): Promise<number> {
           );
         }
         const progress = Deno.stderr.isTerminal();
+        using pool = new ParsePool({ timeoutMs: config.parseTimeoutMs });
         const report = await evalDir(positionals[0], config, {
           classifier,
+          parser: pool.parse,
           onProgress: (done, total) => {
             if (progress) Deno.stderr.writeSync(new TextEncoder().encode(`\rclassified ${done}/${total}…`));
           },
@@ -301,6 +306,7 @@ async function ingest(config: Config, paths: string[]): Promise<number> {
     if (progress && seen % 10 === 0) Deno.stderr.writeSync(new TextEncoder().encode(`\ringested ${seen}…`));
   };
   const source = filesSource(paths);
+  using pool = new ParsePool({ timeoutMs: config.parseTimeoutMs });
   return await withDb(config, async (db) => {
     const summary = await pollSource(db, source, {
       maxMessageBytes: config.maxMessageBytes,
@@ -309,7 +315,7 @@ async function ingest(config: Config, paths: string[]): Promise<number> {
       onItem,
     });
     if (progress) Deno.stderr.writeSync(new TextEncoder().encode("\r"));
-    const worker = new Worker(db, await jobHandlers(config), {
+    const worker = new Worker(db, await jobHandlers(config, { parser: pool.parse }), {
       workerId: `ingest:${Deno.pid}`,
       concurrency: config.workerConcurrency,
       pools: stagePools(config.workerConcurrency),
@@ -327,7 +333,9 @@ async function ingest(config: Config, paths: string[]): Promise<number> {
   });
 }
 
-if (import.meta.main) {
+// In a parse worker started from the bundle (which holds every module: see parse_worker.ts), import.meta.main
+// is true as well; that thread only answers parse requests.
+if (import.meta.main && !isParseWorker()) {
   let code: number;
   try {
     code = await main(Deno.args);

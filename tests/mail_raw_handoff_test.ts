@@ -64,7 +64,7 @@ Deno.test("parse jobs take what ingest stored from the hand-off: same emails, no
       handoff,
     });
     assert.equal(summary.stored, files.length);
-    const worker = new Worker(counting, { [PARSE_JOB]: parseJobHandler(undefined, handoff) }, {
+    const worker = new Worker(counting, { [PARSE_JOB]: parseJobHandler(undefined, { handoff }) }, {
       workerId: "w",
       concurrency: 4,
       leaseMs: 30_000,

@@ -5,15 +5,27 @@ import { decide, type Decision } from "../classify/decide.ts";
 import { type EvalReport, type EvalRow, evaluate, type Label } from "../classify/eval.ts";
 import { encodeIntent } from "../classify/intents.ts";
 import type { Config } from "../config.ts";
+import type { LlmClassifier } from "../classify/llm.ts";
 import { parseEmail } from "../mail/parse.ts";
+import type { Parser } from "../mail/parse_pool.ts";
+
+/** Options of {@linkcode classifyFile}. */
+export interface ClassifyFileOptions {
+  /** The classifier's model; absent: the configured one (none without OPENAI_API_KEY). */
+  llm?: LlmClassifier;
+  /** Where the file is parsed (the CLI: a ParsePool, as the daemon); default in-process. */
+  parser?: Parser;
+}
 
 /** Classifies one file as the `classify` job would (the LLM when configured, else offline). */
 export async function classifyFile(
   path: string,
   config: Config,
-  llm = createLlm(config),
+  options: ClassifyFileOptions = {},
 ): Promise<Decision & { file: string }> {
-  const mail = await parseEmail(await Deno.readFile(path));
+  // An explicit `llm: undefined` (eval --classifier offline) means no model, not the configured one.
+  const llm = "llm" in options ? options.llm : createLlm(config);
+  const mail = await (options.parser ?? parseEmail)(await Deno.readFile(path), { transfer: true });
   const decision = await decide(mail, {
     ownAddresses: config.ownAddresses,
     maxChars: config.classifyMaxChars,
@@ -45,7 +57,11 @@ export function classifyLine(d: Decision & { file: string }): string {
 export async function evalDir(
   dir: string,
   config: Config,
-  options: { classifier: "offline" | "llm"; onProgress?: (done: number, total: number) => void },
+  options: {
+    classifier: "offline" | "llm";
+    onProgress?: (done: number, total: number) => void;
+    parser?: Parser;
+  },
 ): Promise<EvalReport> {
   let labels: Label[];
   try {
@@ -69,7 +85,7 @@ export async function evalDir(
   for (let i = 0; i < labels.length; i += concurrency) {
     const batch = labels.slice(i, i + concurrency);
     const decided = await Promise.all(
-      batch.map((l) => classifyFile(join(dir, basename(l.file)), config, llm)),
+      batch.map((l) => classifyFile(join(dir, basename(l.file)), config, { llm, parser: options.parser })),
     );
     batch.forEach((label, k) => {
       const d = decided[k];

@@ -7,13 +7,24 @@ import { findEmailId, getRawMessage, linkRawMessage, type RawMessageRow, storeEm
 import type { NextJob } from "../db/jobs.ts";
 import { type JobHandler, PermanentError } from "../jobs/types.ts";
 import { type ParsedEmail, parseEmail } from "./parse.ts";
+import { type Parser, ParseTimeoutError } from "./parse_pool.ts";
 import type { RawHandoff } from "./raw_handoff.ts";
+
+/** Options of {@linkcode parseJobHandler}. */
+export interface ParseJobOptions {
+  /** Deliveries this process stored, taken instead of read back (see raw_handoff.ts). */
+  handoff?: RawHandoff;
+  /** Where messages are parsed: a {@linkcode ParsePool} (the daemon), else in-process. */
+  parser?: Parser;
+}
 
 /**
  * The handler of `parse` jobs (payload `{raw_id}`); a new email gets the `next` job in the same statement.
- * A delivery this process stored is taken from `handoff` instead of read back.
+ * A delivery this process stored is taken from `handoff` instead of read back. A message past the parser's
+ * deadline is stored like an unread one, with the reason: the raw bytes stay for a later look.
  */
-export function parseJobHandler(next?: NextJob, handoff?: RawHandoff): JobHandler {
+export function parseJobHandler(next?: NextJob, options: ParseJobOptions = {}): JobHandler {
+  const { handoff, parser = parseEmail } = options;
   return async ({ job, db, log }) => {
     const rawId = Number(job.payload.raw_id);
     // Only a first attempt uses the hand-off: a retry may follow another instance's run that stored the email,
@@ -22,8 +33,17 @@ export function parseJobHandler(next?: NextJob, handoff?: RawHandoff): JobHandle
     const row = (job.attempts === 1 ? held : undefined) ?? await getRawMessage(db, rawId);
     if (!row) throw new PermanentError(`Cannot parse delivery ${rawId}: no such row in raw_messages`);
     if (row.email_id !== null) return; // done before a crash cut the job short
-    const parsed = row.raw ? await parseEmail(row.raw) : undefined;
-    const email = toEmailRow(row, parsed);
+    let parsed: ParsedEmail | undefined;
+    let failure: string | undefined;
+    try {
+      // The row is this job's own (read here, or taken from the hand-off): its bytes can move to the worker.
+      parsed = row.raw ? await parser(row.raw, { transfer: true }) : undefined;
+    } catch (error) {
+      if (!(error instanceof ParseTimeoutError)) throw error;
+      failure = error.message;
+      log.warn("Delivery {rawId} not parsed: {reason}", { rawId, reason: failure });
+    }
+    const email = toEmailRow(row, parsed, failure);
     const emailId = await storeEmail(db, email, next);
     if (emailId !== undefined) {
       log.info("Stored email {emailId} from delivery {rawId}", {
@@ -45,8 +65,8 @@ export function parseJobHandler(next?: NextJob, handoff?: RawHandoff): JobHandle
   };
 }
 
-function toEmailRow(row: RawMessageRow, parsed: ParsedEmail | undefined) {
-  const problems = parsed?.problems ?? [row.error ?? "message was not read"];
+function toEmailRow(row: RawMessageRow, parsed: ParsedEmail | undefined, failure?: string) {
+  const problems = parsed?.problems ?? [failure ?? row.error ?? "message was not read"];
   // Without a Message-ID the content hash is a stable identity: the same bytes delivered twice are one email.
   const generated = `<${
     row.sha256 || row.source_key.replace(/[^A-Za-z0-9._-]/g, "_")
