@@ -16,7 +16,8 @@ const SES_PASS = (domain: string) =>
   `client-ip=192.0.2.25; envelope-from=x@${domain};\r\n dkim=pass header.i=@${domain};\r\n` +
   ` dmarc=pass header.from=${domain};`;
 const PRICING = "How much does the team plan cost per month? Please send me your pricing.";
-const SIGNUP = "I would like to sign up and create an account for my team. How do I register for the free trial?";
+const SIGNUP =
+  "I would like to sign up and create an account for my team. How do I register for the free trial?";
 const HUMAN_PLEASE = "Can someone call me? I want to speak to a person about my invoice, it is wrong.";
 
 /** Base64 of a string's UTF-8 bytes, for RFC 2047 B words. */
@@ -99,11 +100,20 @@ Deno.test("a Reply-To on another domain gets no reply; the mail goes to a person
   assert.deepEqual(out.replies, [], "no reply, to the Reply-To or anyone");
   const reply = out.effects.find((e) => e.kind === "reply")!;
   assert.equal(reply.state, "suppressed");
-  assert.match(reply.reason ?? "", /Reply-To victim@bank\.example is not on the From domain attacker\.example/);
+  assert.match(
+    reply.reason ?? "",
+    /Reply-To victim@bank\.example is not on the From domain attacker\.example/,
+  );
   assert.equal(out.forwards.length, 1, "handed to HUMAN_EMAIL");
   assert.deepEqual(out.forwards[0].to, [HUMAN]);
-  assert.match(out.forwards[0].text, /not auto-answered: Reply-To victim@bank\.example is not on the From domain/);
-  assert.ok(out.webhooks.some((w) => w.body.text.includes("not auto-answered")), "and to the escalation webhook");
+  assert.match(
+    out.forwards[0].text,
+    /not auto-answered: Reply-To victim@bank\.example is not on the From domain/,
+  );
+  assert.ok(
+    out.webhooks.some((w) => w.body.text.includes("not auto-answered")),
+    "and to the escalation webhook",
+  );
 });
 
 Deno.test("a Reply-To on the From domain, or a subdomain of it either way, gets the reply", async () => {
@@ -113,7 +123,9 @@ Deno.test("a Reply-To on the From domain, or a subdomain of it either way, gets 
     ["ann@mail.client.example", "ann@client.example"],
   ];
   for (const [from, replyTo] of cases) {
-    const out = await run(eml({ id: "rt2", from: `Ann <${from}>`, replyTo, subject: "Pricing", body: PRICING }));
+    const out = await run(
+      eml({ id: "rt2", from: `Ann <${from}>`, replyTo, subject: "Pricing", body: PRICING }),
+    );
     assert.equal(out.replies.length, 1, `${from} -> ${replyTo}`);
     assert.deepEqual(out.replies[0].to, [replyTo]);
     assert.deepEqual(out.forwards, []);
@@ -196,7 +208,10 @@ Deno.test("webhook text escapes &, < and > so that no channel is pinged and no l
   }));
   assert.ok(human.webhooks.length > 0, `a hand-off webhook (intent ${human.intent})`);
   for (const w of human.webhooks) {
-    assert.ok(!/[<>]/.test(w.body.text.replace(/\n> /g, "\n")), `raw markup in ${JSON.stringify(w.body.text)}`);
+    assert.ok(
+      !/[<>]/.test(w.body.text.replace(/\n> /g, "\n")),
+      `raw markup in ${JSON.stringify(w.body.text)}`,
+    );
     assert.match(w.body.text, /&lt;!here&gt; Ann/);
     assert.match(w.body.text, /&lt;!everyone&gt; &lt;https:\/\/evil\.example\|your invoice&gt; a&amp;b/);
   }
