@@ -6,9 +6,13 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { folderSource } from "../src/mail/folder_source.ts";
+import { pollSource } from "../src/mail/ingest.ts";
 import { parseEmail } from "../src/mail/parse.ts";
+import { createSqsClient, sqsSource, type SqsSourceOptions } from "../src/mail/sqs_source.ts";
 import { testDb } from "./helpers/db.ts";
+import { fakeSqs, sesNotification } from "./helpers/fake_sqs.ts";
 import { ingestAll } from "./helpers/ingest.ts";
+import { testS3 } from "./helpers/s3.ts";
 
 const HUMAN = "team@frflashy.com";
 const SES_PASS = (domain: string) =>
@@ -238,4 +242,69 @@ Deno.test("a forward keeps every value on one line: an encoded display name cann
   ]);
   assert.match(lines[5], /^Received: \d{4}-\d\d-\d\dT/);
   assert.deepEqual(lines.slice(6), ["", "The original message is attached."]);
+});
+
+Deno.test("SES's notification names the DMARC policy that its header does not: p=reject there withholds the reply", async () => {
+  await using t = await testDb();
+  await using s3 = await testS3();
+  await using sqs = fakeSqs();
+  // SES's own Authentication-Results names no policy; its receipt notification does (receipt.dmarcPolicy).
+  const auth = "amazonses.com;\r\n spf=pass (spfCheck: domain of attacker.example designates 192.0.2.9 as " +
+    "permitted sender) client-ip=192.0.2.9; envelope-from=x@attacker.example;\r\n dkim=none;\r\n" +
+    " dmarc=fail header.from=victim-corp.example;";
+  for (const [id, policy] of [["with", "reject"], ["without", ""]] as const) {
+    const key = `inbound/${id}`;
+    await s3.put(
+      key,
+      new TextEncoder().encode(
+        eml({ id, from: "ceo@victim-corp.example", subject: "Pricing", body: PRICING, auth }),
+      ),
+    );
+    const notification = JSON.parse(sesNotification(s3.bucket, key, { raw: true }));
+    notification.receipt.spfVerdict = { status: "PASS" };
+    notification.receipt.dkimVerdict = { status: "GRAY" };
+    notification.receipt.dmarcVerdict = { status: "FAIL" };
+    if (policy) notification.receipt.dmarcPolicy = policy;
+    sqs.send(JSON.stringify(notification));
+  }
+  const options: SqsSourceOptions = {
+    queueUrl: sqs.queueUrl,
+    region: "us-east-1",
+    sqsEndpoint: sqs.endpoint,
+    s3Endpoint: s3.endpoint,
+    sesPrefix: "inbound/",
+    processedPrefix: "processed/",
+    afterIngest: "move",
+    badMessages: "delete",
+    waitSeconds: 1,
+    credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
+  };
+  const client = createSqsClient(options);
+  const source = sqsSource(options, { sqs: client, s3: s3.client });
+  try {
+    const polled = await pollSource(t.db, source, {
+      maxMessageBytes: 1e6,
+      jobMaxAttempts: 3,
+      concurrency: 2,
+    });
+    assert.equal(polled.stored, 2);
+    await ingestAll(t.db, { ...source, list: async function* () {} }, { env: { HUMAN_EMAIL: HUMAN } });
+  } finally {
+    client.destroy();
+  }
+  const { rows } = await t.db.query<{ key: string; purposes: string[]; states: string[]; reasons: string[] }>(
+    `SELECT r.source_key AS key, array_agg(f.purpose ORDER BY f.id) AS purposes,
+            array_agg(f.state ORDER BY f.id) AS states, array_agg(coalesce(f.last_error, '') ORDER BY f.id) AS reasons
+     FROM effects f JOIN emails e ON e.id = f.email_id JOIN raw_messages r ON r.id = e.raw_id
+     GROUP BY r.source_key ORDER BY r.source_key`,
+  );
+  const [withPolicy, without] = rows;
+  assert.match(withPolicy.key, /with$/);
+  assert.deepEqual(withPolicy.purposes, ["send_info_reply", "triage_forward", "triage"]);
+  assert.equal(withPolicy.states[0], "suppressed");
+  assert.match(withPolicy.reasons[0], /auth:dmarc-fail\(p=reject\)/);
+  // Unknown policy (only SES's header): the failure alone decides nothing, as under p=none.
+  assert.match(without.key, /without$/);
+  assert.deepEqual(without.purposes, ["send_info_reply"]);
+  assert.equal(without.states[0], "delivered");
 });
