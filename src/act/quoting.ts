@@ -40,7 +40,12 @@ const LINKISH =
 export function inertQuote(value: string, max: number): string {
   const words = oneLine(value.normalize("NFKC"), 4 * max).split(" ");
   const kept = words.map((w) => LINKISH.test(w) ? "…" : w).join(" ").replace(/…(?: …)+/g, "…");
-  return oneLine(kept, max);
+  const chars = [...kept];
+  if (chars.length <= max) return kept;
+  // Cut between words when one ends in the second half, so no half word is quoted.
+  const head = chars.slice(0, max - 1).join("");
+  const space = head.lastIndexOf(" ");
+  return (space > head.length / 2 ? head.slice(0, space) : head).trimEnd() + "…";
 }
 
 /**
