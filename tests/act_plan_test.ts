@@ -107,6 +107,39 @@ Deno.test("no automatic reply to our own addresses, even when the rules allowed 
   assert.deepEqual(humanMailbox.effects, []);
 });
 
+Deno.test("a reply goes to a Reply-To on the From domain, a subdomain or a parent, never a sibling or a suffix", async () => {
+  const c = await config();
+  const to = (sender: string, replyTo: string) => plan(email({ sender, replyTo }), c);
+  for (
+    const [sender, replyTo] of [
+      ["ann@client.example", "ANN@client.example"],
+      ["ann@client.example", "desk@help.client.example"],
+      ["ann@mail.client.example", "ann@client.example"],
+    ]
+  ) {
+    const p = to(sender, replyTo.toLowerCase());
+    assert.deepEqual(p.effects.map((e) => e.payload).map((x) => (x as { to: string[] }).to), [[
+      replyTo.toLowerCase(),
+    ]]);
+  }
+  for (
+    const [sender, replyTo] of [
+      ["ann@mail.client.example", "victim@other.client.example"],
+      ["ann@evil.co.uk", "victim@co.uk"],
+      ["ann@client.example", "victim@client.example.evil"],
+      ["ann@client.example", "victim@notclient.example"],
+    ]
+  ) {
+    const p = to(sender, replyTo);
+    assert.equal(p.suppressed.length, 1, `${sender} -> ${replyTo}`);
+    assert.match(p.suppressed[0].reason, /is not on the From domain/);
+    assert.deepEqual(purposes(p), ["triage", "triage_forward"], "handed to a person");
+  }
+  // With UNSAFE_ACTION=none the reply is still withheld, and nothing else is done.
+  const none = plan(email({ replyTo: "victim@bank.example" }), await config({ unsafeAction: "none" }));
+  assert.deepEqual([none.effects, none.suppressed.length], [[], 1]);
+});
+
 Deno.test("without HUMAN_EMAIL or webhooks a hand-off has nothing to do", async () => {
   const c = await config({ humanEmail: undefined, webhooks: { crm: false, escalation: false } });
   assert.deepEqual(purposes(plan(email({ intent: "speak_to_human" }), c)), ["ack_reply"]);

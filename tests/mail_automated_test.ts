@@ -143,6 +143,41 @@ Deno.test("a likely spoofed sender needs SPF fail or softfail and DKIM fail and 
   assert.equal(assessMail(auth("fail", "fail; dkim=pass", "fail"), OWN).auto_reply_ok, true);
 });
 
+Deno.test("DMARC failing under a reject or quarantine policy blocks the reply; under p=none it does not", () => {
+  const header = (result: string) =>
+    mail({ "authentication-results": `mx.google.com; spf=pass smtp.mailfrom=x@attacker.example; ${result}` });
+  const cases: [string, boolean][] = [
+    ["dmarc=fail (p=REJECT sp=REJECT dis=REJECT) header.from=a.example", false],
+    ["dmarc=fail (p=NONE sp=QUARANTINE dis=NONE) header.from=sub.a.example", false],
+    ["dkim=none header.d=none;dmarc=fail action=oreject header.from=a.example;compauth=fail", false],
+    ["dmarc=fail action=pct.quarantine header.from=a.example", false],
+    ["dmarc=fail (p=NONE sp=NONE dis=NONE) header.from=a.example", true],
+    ["dmarc=fail header.from=a.example", true],
+    ["dmarc=pass (p=REJECT sp=REJECT dis=NONE) header.from=a.example", true],
+  ];
+  for (const [result, ok] of cases) assert.equal(assessMail(header(result), OWN).auto_reply_ok, ok, result);
+  assert.deepEqual(assessMail(header(cases[0][0]), OWN).reasons, ["auth:dmarc-fail(p=reject)"]);
+  // The notification's policy is read where SES's own header names none.
+  const ses = mail({
+    "authentication-results": "amazonses.com; spf=pass; dkim=none; dmarc=fail header.from=a.example",
+  });
+  const verdicts = { dmarc: "FAIL", dmarcPolicy: "quarantine" };
+  assert.deepEqual(assessMail(ses, { ...OWN, verdicts }).reasons, ["auth:dmarc-fail(p=quarantine)"]);
+  assert.equal(
+    assessMail(ses, { ...OWN, verdicts: { dmarc: "FAIL", dmarcPolicy: "none" } }).auto_reply_ok,
+    true,
+  );
+  // A policy in a lower (possibly forged) header counts only when SES's own result is a failure.
+  const forged = mail();
+  forged.headers["authentication-results"].push("evil.example; dmarc=fail (p=REJECT) header.from=a.example");
+  assert.equal(assessMail(forged, OWN).auto_reply_ok, true);
+  const failing = mail({ "authentication-results": "amazonses.com; spf=pass; dkim=none; dmarc=fail" });
+  failing.headers["authentication-results"].push(
+    "mx.google.com; dmarc=fail (p=REJECT) header.from=a.example",
+  );
+  assert.equal(assessMail(failing, OWN).auto_reply_ok, false);
+});
+
 Deno.test("SES notification verdicts are used alongside the headers", () => {
   assert.equal(assessMail(mail(), { ...OWN, verdicts: { spam: "FAIL" } }).auto_reply_ok, false);
   assert.equal(

@@ -75,7 +75,14 @@ Deno.test("an SNS envelope gives the bucket, the key as SES wrote it, the ids an
     messageId: "o3vrnil0e2ic28trm7dfhrc2v0clambda4nbp0g1",
     snsMessageId: "8b5f8f1c-0000-4000-8000-000000000001",
     topicArn: TOPIC,
-    verdicts: { spam: "PASS", virus: "PASS", spf: "GRAY", dkim: "FAIL", dmarc: "PROCESSING_FAILED" },
+    verdicts: {
+      spam: "PASS",
+      virus: "PASS",
+      spf: "GRAY",
+      dkim: "FAIL",
+      dmarc: "PROCESSING_FAILED",
+      dmarcPolicy: "reject",
+    },
     timestamp: "2026-03-01T12:00:00.000Z",
   });
 });
@@ -86,7 +93,14 @@ Deno.test("a raw delivery (the bare SES JSON) gives the same, with the topic fro
     key: "incoming/custom-name-from-ses",
     messageId: "o3vrnil0e2ic28trm7dfhrc2v0clambda4nbp0g1",
     topicArn: TOPIC,
-    verdicts: { spam: "PASS", virus: "PASS", spf: "GRAY", dkim: "FAIL", dmarc: "PROCESSING_FAILED" },
+    verdicts: {
+      spam: "PASS",
+      virus: "PASS",
+      spf: "GRAY",
+      dkim: "FAIL",
+      dmarc: "PROCESSING_FAILED",
+      dmarcPolicy: "reject",
+    },
     timestamp: "2026-03-01T12:00:00.000Z",
   });
 });
@@ -98,6 +112,7 @@ Deno.test("verdicts that the notification lacks are left out", () => {
     spfVerdict: {},
     dkimVerdict: "PASS",
     dmarcVerdict: undefined,
+    dmarcPolicy: undefined,
   };
   assert.deepEqual(parsed(envelope(sesJson({ receipt }))).verdicts, { virus: "FAIL" });
 });

@@ -5,6 +5,8 @@
  */
 import type { Intent } from "../classify/intents.ts";
 import { addressOf, replySubject } from "./mime.ts";
+import { inertName, inertQuote, oneLine, slackEscape } from "./quoting.ts";
+import { domainOf, sendersDomain } from "./reply_domain.ts";
 import { renderTemplate, type TemplateName, type Templates } from "./templates.ts";
 
 /** The email as routing sees it. */
@@ -85,11 +87,21 @@ export interface Plan {
 
 type Handler = (email: RoutableEmail, config: PlanConfig) => Effect[];
 
+/**
+ * Characters of inbound text a reply quotes: a greeting name and a subject are recognisable at 40 and 80
+ * (RFC 5322 suggests 78-character lines), and too short to carry someone else's message.
+ */
+const QUOTED_NAME = 40;
+const QUOTED_SUBJECT = 80;
+/** Characters of one value in a hand-off: enough for any real name, address or subject. */
+const FIELD = 200;
+const ADDRESS = 254;
+
 /** One handler per intent: given the email and its classification, the effects to perform. */
 export const HANDLERS: Record<Intent, Handler> = {
   send_info: (e, c) => [reply(e, c, "send_info", "send_info_reply")],
   create_account: (e, c) => [
-    ...webhook(e, c, "crm", "crm_task", `Sign-up request from ${who(e)}: ${e.subject ?? "(no subject)"}`),
+    ...webhook(e, c, "crm", "crm_task", `Sign-up request from ${who(e)}: ${oneLine(e.subject ?? "", FIELD)}`),
     reply(e, c, "create_account", "signup_reply"),
   ],
   speak_to_human: (e, c) => [
@@ -117,30 +129,51 @@ export function plan(email: RoutableEmail, config: PlanConfig): Plan {
   const effects: Effect[] = [];
   const suppressed: Suppressed[] = [];
   const spam = email.reasons.some((r) => /^(spam|virus)-verdict:fail/i.test(r));
+  const forPerson: string[] = [];
   for (const effect of wanted) {
     if (effect.kind !== "reply") {
       effects.push(effect);
       continue;
     }
     const why = replyBlocked(email, effect.payload.to[0], config);
-    if (why) suppressed.push({ purpose: effect.purpose, reason: why, payload: effect.payload });
-    else effects.push(effect);
+    if (!why) {
+      effects.push(effect);
+      continue;
+    }
+    suppressed.push({ purpose: effect.purpose, reason: why.reason, payload: effect.payload });
+    if (why.toPerson) forPerson.push(why.reason);
   }
-  // Human mail we may not answer automatically goes to a person instead, unless it is spam or a virus.
-  if (!email.autoReplyOk && suppressed.length > 0 && !effects.some((e) => e.kind !== "reply")) {
+  // Human mail we may not answer automatically goes to a person instead, unless it is spam or a virus; when
+  // the handler already reaches people (escalation, CRM task), that is the hand-off.
+  if (forPerson.length > 0 && !effects.some((e) => e.kind !== "reply")) {
     if (!spam && config.unsafeAction === "handoff") {
-      effects.push(...handoff(email, config, "triage", `Mail from ${who(email)} that was not auto-answered`));
+      const headline = `Mail from ${who(email)} that was not auto-answered: ${
+        [...new Set(forPerson)].join("; ")
+      }`;
+      effects.push(...handoff(email, config, "triage", headline));
     }
   }
   if (spam) return { effects: [], suppressed };
   return { effects, suppressed };
 }
 
-/** Why no automatic reply may go to `to`, or undefined when it may. */
-function replyBlocked(email: RoutableEmail, to: string | undefined, config: PlanConfig): string | undefined {
-  if (!email.autoReplyOk) return `auto_reply_ok is false: ${email.reasons.join(", ") || "rules"}`;
-  if (!to) return "no address to reply to";
-  if (isOwn(to, config)) return `recipient ${to} is one of our own addresses`;
+/**
+ * Why no automatic reply may go to `to`, and whether the mail then goes to a person (not for our own
+ * addresses: that is a loop, not a message to answer), or undefined when it may.
+ */
+function replyBlocked(
+  email: RoutableEmail,
+  to: string | undefined,
+  config: PlanConfig,
+): { reason: string; toPerson: boolean } | undefined {
+  if (!email.autoReplyOk) {
+    return { reason: `auto_reply_ok is false: ${email.reasons.join(", ") || "rules"}`, toPerson: true };
+  }
+  if (!to) return { reason: "no address to reply to", toPerson: true };
+  if (isOwn(to, config)) return { reason: `recipient ${to} is one of our own addresses`, toPerson: false };
+  if (!sendersDomain(to, email.sender)) {
+    return { reason: `Reply-To ${to} is not on the From domain ${domainOf(email.sender)}`, toPerson: true };
+  }
   return undefined;
 }
 
@@ -152,10 +185,13 @@ function isOwn(address: string, config: PlanConfig): boolean {
 
 function reply(e: RoutableEmail, c: PlanConfig, template: TemplateName, purpose: string): Effect {
   const to = (e.replyTo || e.sender).toLowerCase();
+  // What the reply quotes of the message is short and inert: no link or address of the sender's choosing.
+  const name = inertName(e.senderName ?? "", QUOTED_NAME);
+  const subject = inertQuote(e.subject ?? "", QUOTED_SUBJECT);
   const text = renderTemplate(c.templates[template], {
-    greeting_name: e.senderName ? ` ${e.senderName}` : "",
-    sender_name: e.senderName ?? "",
-    subject: e.subject ?? "(no subject)",
+    greeting_name: name ? ` ${name}` : "",
+    sender_name: name,
+    subject: subject || "(no subject)",
     pricing_url: c.pricingUrl,
     docs_url: c.docsUrl,
     signup_url: c.signupUrl,
@@ -166,7 +202,7 @@ function reply(e: RoutableEmail, c: PlanConfig, template: TemplateName, purpose:
     payload: {
       from: c.replyFrom,
       to: [to],
-      subject: replySubject(e.subject),
+      subject: replySubject(subject),
       text,
       message_id: effectMessageId(e.id, purpose, c.replyFrom),
       // RFC 3834: refer to the original, unless its Message-ID is one we made up.
@@ -179,24 +215,33 @@ function reply(e: RoutableEmail, c: PlanConfig, template: TemplateName, purpose:
   };
 }
 
-/** A hand-off to people: a forward to HUMAN_EMAIL and/or the escalation webhook. */
+/**
+ * A hand-off to people: a forward to HUMAN_EMAIL and/or the escalation webhook. Every value in the forward's
+ * text is one bounded line, so that a display name or subject cannot add lines that look like ours.
+ */
 function handoff(e: RoutableEmail, c: PlanConfig, purpose: string, headline: string): Effect[] {
   const effects: Effect[] = [];
   if (c.humanEmail) {
+    const sender = oneLine(e.sender, ADDRESS);
+    const name = oneLine(e.senderName ?? "", FIELD);
+    const replyTo = oneLine(e.replyTo ?? "", ADDRESS);
+    const elsewhere = replyTo && !sendersDomain(replyTo, e.sender) ? " (not on the From domain)" : "";
     effects.push({
       kind: "forward",
       purpose: `${purpose}_forward`,
       payload: {
         from: c.replyFrom,
         to: [c.humanEmail],
-        subject: `[${e.intent}] ${e.subject ?? "(no subject)"}`.slice(0, 250),
+        subject: oneLine(`[${e.intent}] ${e.subject ?? "(no subject)"}`, 250),
         text: [
-          headline + ".",
+          oneLine(headline, 2 * FIELD + ADDRESS) + ".",
           "",
-          `From: ${e.senderName ? `${e.senderName} <${e.sender}>` : e.sender}`,
-          ...(e.replyTo && e.replyTo !== e.sender ? [`Reply-To: ${e.replyTo}`] : []),
-          `Subject: ${e.subject ?? ""}`,
-          `Intent: ${e.intent}${e.autoReplyOk ? "" : ` (not auto-answered: ${e.reasons.join(", ")})`}`,
+          `From: ${name ? `${name} <${sender}>` : sender}`,
+          ...(replyTo && replyTo !== sender ? [`Reply-To: ${replyTo}${elsewhere}`] : []),
+          `Subject: ${oneLine(e.subject ?? "", FIELD)}`,
+          `Intent: ${e.intent}${
+            e.autoReplyOk ? "" : ` (not auto-answered: ${oneLine(e.reasons.join(", "), 2 * FIELD)})`
+          }`,
           `Received: ${e.receivedAt.toISOString()}`,
           "",
           "The original message is attached.",
@@ -219,14 +264,16 @@ function webhook(
   text: string,
 ) {
   if (!c.webhooks[target]) return [];
-  const excerpt = (e.body ?? "").replace(/\s+/g, " ").trim().slice(0, 500);
+  // Slack-compatible `text`: our own "> " quote marker stays markup, every value from the mail is escaped.
+  const excerpt = slackEscape(oneLine(e.body ?? "", 500));
+  const line = slackEscape(oneLine(text, 2 * FIELD + ADDRESS));
   return [{
     kind: "webhook" as const,
     purpose,
     payload: {
       target,
       body: {
-        text: `${text}${excerpt ? `\n> ${excerpt}` : ""}`,
+        text: `${line}${excerpt ? `\n> ${excerpt}` : ""}`,
         event: purpose,
         email: {
           id: e.id,
@@ -245,7 +292,9 @@ function webhook(
 }
 
 function who(e: RoutableEmail): string {
-  return e.senderName ? `${e.senderName} <${e.sender}>` : e.sender || "an unknown sender";
+  const sender = oneLine(e.sender, ADDRESS);
+  const name = oneLine(e.senderName ?? "", FIELD);
+  return name ? `${name} <${sender}>` : sender || "an unknown sender";
 }
 
 /** A stable Message-ID for an effect: a retried delivery sends the same one, so duplicates can be spotted. */

@@ -89,6 +89,7 @@ export function routeJobHandler(options: RouteOptions): JobHandler {
 function suppressionReason(text: string): string {
   if (text.includes("AUTO_REPLY_WINDOW")) return "sender_window";
   if (text.includes("own addresses")) return "own_address";
+  if (text.includes("not on the From domain")) return "reply_to_elsewhere";
   if (/spam|virus/i.test(text)) return "spam_or_virus";
   if (text.includes("auto_reply_ok is false")) return "unsafe";
   return "other";

@@ -7,6 +7,7 @@ import sendInfo from "./templates/send_info.txt" with { type: "text" };
 import createAccount from "./templates/create_account.txt" with { type: "text" };
 import speakToHuman from "./templates/speak_to_human.txt" with { type: "text" };
 import unknown from "./templates/unknown.txt" with { type: "text" };
+import { flatten } from "./quoting.ts";
 
 /** The template names (file names without `.txt`). */
 export const TEMPLATE_NAMES = ["send_info", "create_account", "speak_to_human", "unknown"] as const;
@@ -63,7 +64,7 @@ export async function loadTemplates(dir?: string): Promise<Templates> {
 export function renderTemplate(template: string, values: TemplateVariables): string {
   return template.replace(/\{\{\s*([a-z_]{1,40})\s*\}\}/g, (whole, name: string) => {
     const value = (values as Record<string, string>)[name];
-    return value === undefined ? whole : value.replace(/[\r\n]+/g, " ").slice(0, 300);
+    return value === undefined ? whole : [...flatten(value)].slice(0, 300).join("");
   });
 }
 

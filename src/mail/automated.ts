@@ -26,6 +26,8 @@ export interface SesVerdicts {
   spf?: string;
   dkim?: string;
   dmarc?: string;
+  /** `receipt.dmarcPolicy`: the From domain's policy, given when DMARC fails ("none", "quarantine", "reject"). */
+  dmarcPolicy?: string;
 }
 
 /** Options of {@linkcode assessMail}. */
@@ -236,6 +238,11 @@ function verdictReasons(headers: Record<string, string[]>, verdicts: SesVerdicts
   const auth = authResults(headers, verdicts);
   if ((auth.spf === "fail" || auth.spf === "softfail") && auth.dkim === "fail" && auth.dmarc === "fail") {
     reasons.push(`auth:likely-spoofed(spf=${auth.spf},dkim=fail,dmarc=fail)`);
+  } else if (auth.dmarc === "fail" && (auth.dmarcPolicy === "reject" || auth.dmarcPolicy === "quarantine")) {
+    // The From domain asks receivers to distrust mail that fails DMARC: the address may be forged (an SPF pass
+    // for the attacker's own envelope domain does not align with it), so no reply goes there. Under p=none,
+    // or when no policy is known, the failure alone decides nothing (lists and forwarders break DMARC).
+    reasons.push(`auth:dmarc-fail(p=${auth.dmarcPolicy})`);
   }
   return reasons;
 }
@@ -244,6 +251,8 @@ interface AuthResults {
   spf?: string;
   dkim?: string;
   dmarc?: string;
+  /** The strictest policy named where DMARC failed: "reject", "quarantine" or "none". */
+  dmarcPolicy?: string;
 }
 
 /**
@@ -270,9 +279,33 @@ function authResults(headers: Record<string, string[]>, verdicts: SesVerdicts | 
     if (received) spf = token(received);
   }
   const verdict = (v: string | undefined) => v?.toLowerCase();
+  const dmarc = verdict(verdicts?.dmarc) ?? pick("dmarc");
   return {
     spf: verdict(verdicts?.spf) ?? spf,
     dkim: verdict(verdicts?.dkim) ?? pick("dkim"),
-    dmarc: verdict(verdicts?.dmarc) ?? pick("dmarc"),
+    dmarc,
+    dmarcPolicy: dmarc === "fail"
+      ? verdict(verdicts?.dmarcPolicy) ?? dmarcPolicyOf(ses) ?? all.map(dmarcPolicyOf).find((p) => p)
+      : undefined,
   };
+}
+
+const POLICY_RANK: Record<string, number> = { none: 0, quarantine: 1, reject: 2 };
+
+/**
+ * The policy a header names in its failed DMARC result, in the shapes receivers write it: Gmail's comment
+ * "dmarc=fail (p=REJECT sp=QUARANTINE dis=NONE)", Microsoft's "dmarc=fail action=oreject" (o: their override
+ * of the policy; pct.: sampled out by pct=). The strictest of p, sp and dis, since without the Public Suffix
+ * List the applicable one (sp for a subdomain) is unknown. A forged header can only make this stricter: it
+ * is read only when the trusted result already says fail. SES's own header names no policy (its notification
+ * does, as `receipt.dmarcPolicy`).
+ */
+function dmarcPolicyOf(header: string): string | undefined {
+  const clause = /(?:^|[;\s])dmarc=fail\b([^;]{0,300})/.exec(header.slice(0, 4096).toLowerCase())?.[1];
+  if (!clause) return undefined;
+  let best: string | undefined;
+  for (const m of clause.matchAll(/\b(?:p|sp|dis|action)=(?:o|pct\.)?(none|quarantine|reject)\b/g)) {
+    if (best === undefined || POLICY_RANK[m[1]] > POLICY_RANK[best]) best = m[1];
+  }
+  return best;
 }

@@ -100,6 +100,9 @@ function verdictsOf(receipt: Record<string, unknown>): SesVerdicts {
     const status = isObject(verdict) ? stringOr(verdict.status) : undefined;
     if (status) verdicts[name as keyof SesVerdicts] = status;
   }
+  // A plain string ("reject"), present only when DMARC failed.
+  const policy = stringOr(receipt.dmarcPolicy);
+  if (policy) verdicts.dmarcPolicy = policy.slice(0, 20).toLowerCase();
   return verdicts;
 }
 
