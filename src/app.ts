@@ -213,9 +213,9 @@ export async function jobHandlers(
       ackHumanReply: config.ackHumanReply,
       unknownAutoReply: config.unknownAutoReply,
       automatedAction: config.automatedAction,
-      unsafeAction: config.unsafeAction,
       templates: await loadTemplates(config.templatesDir),
       autoReplyWindowMs: config.autoReplyWindowMs,
+      conversationGuessWindowMs: config.conversationGuessWindowMs,
       jobMaxAttempts: config.jobMaxAttempts,
     }),
     [DELIVER_JOB]: deliverJobHandler({

@@ -33,6 +33,8 @@ export interface PlannedEffect {
   reason: string | null;
   /** A reply that may go: its recipient, whose reply window it must take first (else null). */
   windowRecipient: string | null;
+  /** Stored only when a reply of the same plan ends withheld (a hand-off instead of the reply). */
+  fallback?: boolean;
 }
 
 /** An effect {@linkcode storeRoute} stored. */
@@ -44,12 +46,20 @@ export interface StoredEffect {
 
 /**
  * Stores a routing decision in one statement: the effects (a reply whose recipient's window is taken is
- * suppressed with `windowReason`), a `deliver` job per pending effect, and the email routed. Returns the
- * effects stored (none when the email was routed before).
+ * suppressed with `windowReason`, and the fallbacks stored then), a `deliver` job per pending effect, and the
+ * email routed. Returns the effects stored (none when the email was routed before). Settle the email with
+ * {@linkcode markEmailProcessedIfDone} next, in the same transaction.
  */
 export async function storeRoute(
   q: Queryable,
-  p: { emailId: number; effects: PlannedEffect[]; windowMs: number; windowReason: string; deliver: NextJob },
+  p: {
+    emailId: number;
+    effects: PlannedEffect[];
+    windowMs: number;
+    windowReason: string;
+    deliver: NextJob;
+    closedReason?: string | null;
+  },
 ): Promise<StoredEffect[]> {
   const { rows } = await q.query<StoredEffect>(storeRouteSql, [
     p.emailId,
@@ -62,6 +72,9 @@ export async function storeRoute(
     p.windowReason,
     p.deliver.kind,
     p.deliver.maxAttempts,
+    // As text: postgres.js 3.4.9 cannot send a boolean[] parameter ("cannot cast type boolean to boolean[]").
+    p.effects.map((e) => String(e.fallback === true)),
+    p.closedReason ?? null,
   ]);
   return rows;
 }
@@ -148,6 +161,7 @@ export interface EmailForRoute {
   reply_to: string | null;
   subject: string | null;
   body: string | null;
+  in_reply_to: string | null;
   references: string | null;
   intent: string;
   automated: boolean | null;
@@ -164,7 +178,10 @@ export async function getEmailForRoute(q: Queryable, id: number): Promise<EmailF
   return (await q.query<EmailForRoute>(getEmailForRouteSql, [id])).rows[0];
 }
 
-/** Marks the email processed when none of its effects is pending. */
+/**
+ * Settles a routed email: stores its disposition and reason, and marks it processed when none of its effects
+ * is pending and the disposition is not pending.
+ */
 export async function markEmailProcessedIfDone(q: Queryable, id: number): Promise<void> {
   await q.query(markEmailProcessedIfDoneSql, [id]);
 }

@@ -8,6 +8,7 @@ import m0002 from "../../sql/migrations/0002_classification.sql" with { type: "t
 import m0003 from "../../sql/migrations/0003_actions.sql" with { type: "text" };
 import m0004 from "../../sql/migrations/0004_push_ingestion.sql" with { type: "text" };
 import m0005 from "../../sql/migrations/0005_queue_speed.sql" with { type: "text" };
+import m0009 from "../../sql/migrations/0009_conversations.sql" with { type: "text" };
 
 /** Every migration in order. Add new files here; never edit or reorder landed ones. */
 export const MIGRATIONS: readonly { version: string; sql: string }[] = [
@@ -16,6 +17,7 @@ export const MIGRATIONS: readonly { version: string; sql: string }[] = [
   { version: "0003_actions", sql: m0003 },
   { version: "0004_push_ingestion", sql: m0004 },
   { version: "0005_queue_speed", sql: m0005 },
+  { version: "0009_conversations", sql: m0009 },
 ];
 
 // Any constant works; it only has to be the same in every instance. ("sesd" in ASCII.)
