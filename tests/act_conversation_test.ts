@@ -87,7 +87,7 @@ async function emails(db: Db): Promise<Row[]> {
 
 /** The rule of issue 15 on one email: answered, with a person, or filtered on purpose, and it says which. */
 function assertRule(r: Row) {
-  const where = `email ${r.id} (${r.sender}: ${r.subject})`;
+  const where = `email ${r.id} (${r.sender.slice(0, 60)}: ${r.subject?.slice(0, 60)})`;
   assert.ok(r.processed, `${where} is processed`);
   assert.notEqual(r.disposition, "pending", `${where} has a disposition: ${r.disposition_reason}`);
   assert.ok(r.disposition_reason, `${where} says why`);
@@ -286,4 +286,30 @@ Deno.test("conversations without headers, after a hand-off, from a colleague, an
   // Bo got one automatic reply in all, Al one, Cy an acknowledgement at most.
   const to = (await autoReplies(outbox)).map((r) => r.mail.recipients[0]).sort();
   assert.deepEqual(to.filter((a) => a !== "cy@shop.example"), ["al@client.example", "bo@client.example"]);
+});
+
+Deno.test("a huge subject, sender and References list thread in bounded work and are stored whole", async () => {
+  await using t = await testDb();
+  const inbox = await Deno.makeTempDir();
+  const subject = "Re: " + "pricing ".repeat(20_000);
+  const refs = Array.from({ length: 5_000 }, (_, i) => `<r${i}@x.example>`).join(" ");
+  const sender = `${"a".repeat(3_000)}@client.example`;
+  for (const n of [1, 2]) {
+    await Deno.writeTextFile(
+      join(inbox, `${n}.eml`),
+      mail({
+        From: sender,
+        To: "hello@frflashy.com",
+        Subject: subject,
+        "Message-ID": `<big${n}@c>`,
+        References: refs,
+      }, "How much?"),
+    );
+  }
+  await ingestAll(t.db, folderSource(inbox), { env: ENV });
+  const rows = await emails(t.db);
+  assert.equal(rows.length, 2);
+  rows.forEach(assertRule);
+  assert.equal(rows[0].subject?.length, subject.trim().length);
+  assert.equal(rows[1].thread_link, "guessed");
 });

@@ -3,18 +3,22 @@
 
 -- The subject as mail clients thread it: reply and forward prefixes ("Re:", "AW:", "RE :", "Fwd:", "Re[2]:",
 -- repeated) and list tags cut, case and runs of white space folded. NULL for an empty subject, which never
--- threads by guess.
+-- threads by guess. At most 200 characters (of the first 2,000): a btree entry must stay under ~2,700 bytes,
+-- and a hostile subject of megabytes must cost nothing.
 CREATE FUNCTION thread_subject(subject text) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT nullif(lower(btrim(regexp_replace(
-    regexp_replace(subject, '^(\s*(\[[^\]]{0,40}\]|(re|aw|sv|vs|wg|fwd?|tr|antw|rif|odp)\s*(\[\d+\]|\(\d+\))?\s*:))+', '', 'i'),
-    '\s+', ' ', 'g'))), '')
+  SELECT nullif(left(lower(btrim(regexp_replace(
+    regexp_replace(left(subject, 2000), '^(\s*(\[[^\]]{0,40}\]|(re|aw|sv|vs|wg|fwd?|tr|antw|rif|odp)\s*(\[\d+\]|\(\d+\))?\s*:))+', '', 'i'),
+    '\s+', ' ', 'g'))), 200), '')
 $$;
 
 -- The Message-ID of each reply and forward we send, so that an answer to it finds its conversation.
 ALTER TABLE effects ADD COLUMN message_id text;
 UPDATE effects SET message_id = payload ->> 'message_id' WHERE kind IN ('reply', 'forward');
 CREATE INDEX effects_message_id_idx ON effects (message_id) WHERE message_id IS NOT NULL;
+-- What a reply that may go stands for, should it not go: the hand-off effects (kind, purpose, payload) that
+-- are stored when it fails for good, so that the email still reaches a person.
+ALTER TABLE effects ADD COLUMN fallback jsonb;
 
 ALTER TABLE emails
   ADD COLUMN thread_subject text GENERATED ALWAYS AS (thread_subject(subject)) STORED,
@@ -35,7 +39,7 @@ ALTER TABLE emails
   ADD CONSTRAINT emails_parent_link CHECK ((thread_parent_id IS NULL) = (thread_link IS NULL));
 
 CREATE INDEX emails_conversation_idx ON emails (conversation_id, id);
-CREATE INDEX emails_thread_guess_idx ON emails (lower(sender), thread_subject, received_at)
+CREATE INDEX emails_thread_guess_idx ON emails (left(lower(sender), 200), thread_subject, received_at)
   WHERE thread_subject IS NOT NULL;
 CREATE INDEX emails_disposition_idx ON emails (disposition, id);
 

@@ -12,6 +12,7 @@ import {
   markEffectDelivered,
   markEmailProcessedIfDone,
   recordEffectFailure,
+  releaseFallback,
   reserveSendSlot,
 } from "../db/effects.ts";
 import { errorText } from "../log.ts";
@@ -62,11 +63,23 @@ export function deliverJobHandler(options: DeliverOptions): JobHandler {
     } catch (error) {
       const final = (error instanceof DeliveryError && error.permanent) || job.attempts >= job.max_attempts;
       const reason = errorText(error);
-      await db.transaction(async (tx) => {
+      const released = await db.transaction(async (tx) => {
         await lockEmail(tx, effect.email_id);
         await recordEffectFailure(tx, { id: effectId, error: reason, final });
-        if (final) await markEmailProcessedIfDone(tx, effect.email_id);
+        if (!final) return [];
+        // A reply that cannot go hands the email to a person instead (its fallback, planned with it).
+        const released = effect.kind === "reply"
+          ? await releaseFallback(tx, {
+            effectId,
+            deliver: { kind: job.kind, maxAttempts: job.max_attempts },
+          })
+          : [];
+        await markEmailProcessedIfDone(tx, effect.email_id);
+        return released;
       });
+      if (released.length > 0) {
+        effectLog.warn("The reply failed for good; handed the email to a person: {released}", { released });
+      }
       if (final) {
         count("ses_daemon_bot_effects_failed_total", "Effects failed for good, by kind.", {
           kind: effect.kind,

@@ -145,7 +145,9 @@ export function plan(email: RoutableEmail, config: PlanConfig): Plan {
   if (suppressed.length > 0) {
     effects.push(...handoff(email, config, "triage", `Mail from ${who(email)} that was not auto-answered`));
   } else if (effects.length > 0) {
-    const headline = `Mail from ${who(email)} whose automatic reply was withheld (AUTO_REPLY_WINDOW)`;
+    const headline = `Mail from ${
+      who(email)
+    } whose automatic reply did not go (AUTO_REPLY_WINDOW, or it failed)`;
     effects.push(...handoff(email, config, "withheld", headline).map((e) => ({ ...e, fallback: true })));
   }
   return { effects, suppressed };

@@ -10,6 +10,7 @@ import markEffectDeliveredSql from "../../sql/queries/effects/mark_effect_delive
 import recordEffectFailureSql from "../../sql/queries/effects/record_effect_failure.sql" with {
   type: "text",
 };
+import releaseFallbackSql from "../../sql/queries/effects/release_fallback.sql" with { type: "text" };
 import retryFailedEffectsSql from "../../sql/queries/effects/retry_failed_effects.sql" with { type: "text" };
 import listEffectsSql from "../../sql/queries/effects/list_effects.sql" with { type: "text" };
 import countEffectsSql from "../../sql/queries/effects/count_effects.sql" with { type: "text" };
@@ -107,6 +108,22 @@ export async function recordEffectFailure(
   p: { id: number; error: string; final: boolean },
 ): Promise<void> {
   await q.query(recordEffectFailureSql, [p.id, p.error, p.final]);
+}
+
+/**
+ * After a reply failed for good: stores the hand-off it stood for, with its deliver jobs (`deliver` names
+ * their kind); returns the purposes stored (none when it had no fallback, or they exist already).
+ */
+export async function releaseFallback(
+  q: Queryable,
+  p: { effectId: number; deliver: NextJob },
+): Promise<string[]> {
+  const { rows } = await q.query<{ purpose: string }>(releaseFallbackSql, [
+    p.effectId,
+    p.deliver.kind,
+    p.deliver.maxAttempts,
+  ]);
+  return rows.map((r) => r.purpose);
 }
 
 /** Returns failed effects to pending: all, or those in `ids`. */

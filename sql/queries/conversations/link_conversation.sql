@@ -5,7 +5,7 @@
 -- conversations cannot loop. An email that follows nothing starts its own conversation.
 -- $1 email id, $2 Message-IDs it names (text[], nearest first), $3 guess window in milliseconds
 WITH me AS (
-  SELECT id, lower(sender) AS sender, thread_subject, received_at FROM emails WHERE id = $1
+  SELECT id, left(lower(sender), 200) AS sender, thread_subject, received_at FROM emails WHERE id = $1
 ), refs AS (
   SELECT m, n FROM unnest($2::text[]) WITH ORDINALITY AS r(m, n)
 ), by_header AS (
@@ -16,7 +16,7 @@ WITH me AS (
   FROM refs r JOIN emails p ON p.message_id = r.m JOIN me ON p.id < me.id
 ), guess AS (
   SELECT p.id AS parent_id, 'guessed' AS link
-  FROM emails p JOIN me ON lower(p.sender) = me.sender AND p.thread_subject = me.thread_subject
+  FROM emails p JOIN me ON left(lower(p.sender), 200) = me.sender AND p.thread_subject = me.thread_subject
   WHERE p.id < me.id AND p.received_at >= me.received_at - make_interval(secs => $3 / 1000.0)
     AND NOT EXISTS (SELECT 1 FROM by_header)
   ORDER BY p.id DESC

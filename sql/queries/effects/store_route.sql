@@ -1,7 +1,8 @@
 -- Stores what routing decided, in one statement (atomic): every planned effect, each reply that may go first
 -- taking its recipient's reply window (suppressed with reason $8 when a reply went to them less than $7 ms
 -- ago; of two emails from one sender routed at once, one wins); the fallback effects (a hand-off) only when a
--- reply ends withheld, so that the email still reaches a person; a deliver job per pending effect; and the
+-- reply ends withheld, so that the email still reaches a person (and kept on each reply that may go, for
+-- release_fallback should it fail for good); a deliver job per pending effect; and the
 -- email marked routed (mark_email_processed_if_done settles it next, in the same transaction: rows inserted
 -- here are not visible to this statement). Effects are unique per email and purpose
 -- (`email:<id>:<purpose>`), so a second run doubles nothing. Returns the effects stored.
@@ -35,10 +36,15 @@ WITH planned AS (
   SELECT kind, purpose, payload, n, NULL FROM planned
   WHERE fallback AND EXISTS (SELECT 1 FROM decided WHERE kind = 'reply' AND reason IS NOT NULL)
 ), stored AS (
-  INSERT INTO effects (email_id, kind, purpose, idempotency_key, payload, state, last_error, message_id)
+  INSERT INTO effects (email_id, kind, purpose, idempotency_key, payload, state, last_error, message_id, fallback)
   SELECT $1::int, kind, purpose, 'email:' || $1::int || ':' || purpose, payload::jsonb,
          CASE WHEN reason IS NULL THEN 'pending' ELSE 'suppressed' END, reason,
-         CASE WHEN kind IN ('reply', 'forward') THEN payload::jsonb ->> 'message_id' END
+         CASE WHEN kind IN ('reply', 'forward') THEN payload::jsonb ->> 'message_id' END,
+         CASE WHEN kind = 'reply' AND reason IS NULL THEN
+           (SELECT jsonb_agg(jsonb_build_object('kind', f.kind, 'purpose', f.purpose, 'payload', f.payload::jsonb)
+                             ORDER BY f.n)
+            FROM planned f WHERE f.fallback)
+         END
   FROM chosen
   ORDER BY n
   ON CONFLICT (idempotency_key) DO NOTHING
