@@ -41,11 +41,17 @@ export function routeJobHandler(options: RouteOptions): JobHandler {
       conversationId: link.conversation_id,
       parentId: link.parent_id,
       link: link.link,
-      items: await listConversation(db, {
+      // Each email as its sender's own words: the quoted history would repeat the messages before it.
+      items: (await listConversation(db, {
         conversationId: link.conversation_id,
-        excerptChars: EXCERPT_CHARS,
+        excerptChars: EXCERPT_CHARS * 4,
         limit: MAX_ITEMS,
-      }),
+      })).map((m) => ({
+        ...m,
+        excerpt: m.kind === "email"
+          ? ownText({ body: m.excerpt }, { maxChars: EXCERPT_CHARS }) || m.excerpt
+          : m.excerpt,
+      })),
     };
     const decided = plan({
       id: e.id,
