@@ -197,6 +197,12 @@ export async function jobHandlers(
       target.url ? http.send(key, target, body) : files.send(key, target, body),
   };
   const fileMode = config.mailTransport === "file";
+  if (!fileMode && !config.humanEmail && !config.escalationWebhookUrl) {
+    logger.warn(
+      "Neither HUMAN_EMAIL nor ESCALATION_WEBHOOK_URL is set: mail that needs a person (follow-ups, withheld " +
+        "replies, speak_to_human, unknown) has nowhere to go and stays pending",
+    );
+  }
   return {
     [PARSE_JOB]: parseJobHandler(next(CLASSIFY_JOB), options),
     [CLASSIFY_JOB]: classifyJobHandler({
@@ -215,9 +221,9 @@ export async function jobHandlers(
       ackHumanReply: config.ackHumanReply,
       unknownAutoReply: config.unknownAutoReply,
       automatedAction: config.automatedAction,
-      unsafeAction: config.unsafeAction,
       templates: await loadTemplates(config.templatesDir),
       autoReplyWindowMs: config.autoReplyWindowMs,
+      conversationGuessWindowMs: config.conversationGuessWindowMs,
       jobMaxAttempts: config.jobMaxAttempts,
     }),
     [DELIVER_JOB]: deliverJobHandler({

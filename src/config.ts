@@ -49,7 +49,7 @@ export interface Config {
   ackHumanReply: boolean;
   unknownAutoReply: boolean;
   automatedAction: "none" | "handoff";
-  unsafeAction: "none" | "handoff";
+  conversationGuessWindowMs: number;
   sesConfigurationSet: string | undefined;
   sqsQueueUrl: string | undefined;
   sqsEndpoint: string | undefined;
@@ -241,9 +241,11 @@ export const CONFIG_VARS: readonly VarSpec[] = [
     description: "Automated mail (bounces, lists, auto-replies): `none` or `handoff`.",
   },
   {
-    name: "UNSAFE_ACTION",
-    default: "handoff",
-    description: "Human mail that may not be auto-answered (spam FAIL never): `handoff` or `none`.",
+    name: "CONVERSATION_GUESS_WINDOW",
+    default: "3d",
+    description:
+      "Mail without threading headers follows an earlier one from the same address with the same " +
+      "subject this recent (a follow-up: it goes to a person).",
   },
   { name: "SES_CONFIGURATION_SET", default: "", description: "SES configuration set for sent mail." },
   {
@@ -415,7 +417,7 @@ export function loadConfig(env: (name: string) => string | undefined = (n) => De
     ackHumanReply: bool("ACK_HUMAN_REPLY"),
     unknownAutoReply: bool("UNKNOWN_AUTO_REPLY"),
     automatedAction: oneOf("AUTOMATED_ACTION", ["none", "handoff"] as const),
-    unsafeAction: oneOf("UNSAFE_ACTION", ["none", "handoff"] as const),
+    conversationGuessWindowMs: duration("CONVERSATION_GUESS_WINDOW", 0),
     sesConfigurationSet: opt("SES_CONFIGURATION_SET"),
     sqsQueueUrl: url("SQS_QUEUE_URL", ["http:", "https:"]),
     sqsEndpoint: url("SQS_ENDPOINT", ["http:", "https:"]),
@@ -481,6 +483,15 @@ export function loadConfig(env: (name: string) => string | undefined = (n) => De
   if (config.s3ProcessedPrefix === "" || config.s3ProcessedPrefix === config.sesPrefix) {
     problems.push(
       "S3_PROCESSED_PREFIX: must be non-empty and differ from SES_PREFIX, or ingested mail is read again",
+    );
+  }
+  const unsafe = env("UNSAFE_ACTION")?.trim();
+  if (unsafe && unsafe !== "handoff") {
+    problems.push(
+      `UNSAFE_ACTION=${
+        JSON.stringify(unsafe)
+      }: no longer a setting (every email a person wrote ends answered ` +
+        "or with a person): remove it",
     );
   }
   if (problems.length > 0) throw new ConfigError(problems);

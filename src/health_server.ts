@@ -4,6 +4,7 @@
  */
 import type { Db } from "./db/client.ts";
 import jobGaugesSql from "../sql/queries/status/job_gauges.sql" with { type: "text" };
+import { countDispositions, DISPOSITIONS } from "./db/status.ts";
 import { type Gauge, renderMetrics } from "./metrics.ts";
 import { withTimeout } from "./timeout.ts";
 
@@ -38,7 +39,7 @@ export function startHealthServer(
     if (path === "/metrics") {
       let gauges: Gauge[] = [];
       try {
-        gauges = await jobGauges(deps.db);
+        gauges = [...await jobGauges(deps.db), ...await dispositionGauges(deps.db)];
       } catch { /* the counters are still worth serving; /healthz reports the database */ }
       return new Response(renderMetrics(gauges), {
         headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
@@ -86,6 +87,27 @@ async function jobGauges(db: Db): Promise<Gauge[]> {
       name: "ses_daemon_bot_oldest_runnable_job_age_seconds",
       help: "Age of the oldest job that could run now (0 when none waits).",
       values: [{ labels: {}, value: rows.find((r) => r.state === "pending")?.oldest_runnable_s ?? 0 }],
+    },
+  ];
+}
+
+async function dispositionGauges(db: Db): Promise<Gauge[]> {
+  const rows = await countDispositions(db);
+  return [
+    {
+      name: "ses_daemon_bot_emails",
+      help:
+        "Emails by disposition: answered (automatic reply delivered), with_person (hand-off or CRM task " +
+        "delivered), filtered (automated, spam, virus), pending (none of them yet).",
+      values: DISPOSITIONS.map((disposition) => ({
+        labels: { disposition },
+        value: rows.find((r) => r.disposition === disposition)?.count ?? 0,
+      })),
+    },
+    {
+      name: "ses_daemon_bot_oldest_pending_email_age_seconds",
+      help: "Age of the oldest email that is neither answered, with a person nor filtered (0 when none).",
+      values: [{ labels: {}, value: rows.find((r) => r.disposition === "pending")?.oldest_pending_s ?? 0 }],
     },
   ];
 }

@@ -106,4 +106,13 @@ Deno.test("the per-sender window: a second message from the same sender within i
   assert.deepEqual(rows.map((r) => r.state), ["delivered", "suppressed"]);
   assert.match(rows[1].last_error ?? "", /within AUTO_REPLY_WINDOW/);
   assert.equal(await count(t.db, "emails", "processed"), 2);
+  // The withheld one goes to a person instead (its fallback hand-off), and says so.
+  const { rows: emails } = await t.db.query<{ disposition: string; reason: string; purposes: string[] }>(
+    `SELECT e.disposition, e.disposition_reason AS reason,
+            array(SELECT purpose FROM effects f WHERE f.email_id = e.id AND f.state = 'delivered' ORDER BY purpose)
+              AS purposes
+     FROM emails e ORDER BY e.id`,
+  );
+  assert.deepEqual(emails.map((e) => e.disposition), ["answered", "with_person"]);
+  assert.deepEqual(emails[1].purposes, ["withheld"]);
 });

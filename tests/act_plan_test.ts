@@ -13,7 +13,6 @@ const config = async (over: Partial<PlanConfig> = {}): Promise<PlanConfig> => ({
   ackHumanReply: true,
   unknownAutoReply: false,
   automatedAction: "none",
-  unsafeAction: "handoff",
   templates: await loadTemplates(),
   ...over,
 });
@@ -37,7 +36,12 @@ const email = (over: Partial<RoutableEmail> = {}): RoutableEmail => ({
   ...over,
 });
 
-const purposes = (p: { effects: { purpose: string }[] }) => p.effects.map((e) => e.purpose).sort();
+/** The effects a plan sends whatever happens (not the fallbacks). */
+const purposes = (p: { effects: { purpose: string; fallback?: boolean }[] }) =>
+  p.effects.filter((e) => !e.fallback).map((e) => e.purpose).sort();
+/** The hand-off a plan keeps for the case that the reply window withholds its reply. */
+const fallbacks = (p: { effects: { purpose: string; fallback?: boolean }[] }) =>
+  p.effects.filter((e) => e.fallback).map((e) => e.purpose).sort();
 
 Deno.test("each intent's handler asks for its effects", async () => {
   const c = await config();
@@ -49,7 +53,7 @@ Deno.test("each intent's handler asks for its effects", async () => {
     "escalation_forward",
   ]);
   assert.deepEqual(purposes(plan(email({ intent: "unknown" }), c)), ["triage", "triage_forward"]);
-  assert.deepEqual(plan(email({ intent: "reserved" }), c), { effects: [], suppressed: [] });
+  assert.deepEqual(purposes(plan(email({ intent: "reserved" }), c)), ["triage", "triage_forward"]);
   assert.deepEqual(Object.keys(HANDLERS).sort(), [
     "create_account",
     "reserved",
@@ -95,16 +99,24 @@ Deno.test("unsafe human mail gets no reply but a hand-off; spam gets neither", a
   const spam = plan(email({ autoReplyOk: false, reasons: ["spam-verdict:FAIL"] }), await config());
   assert.deepEqual(spam.effects, []);
   assert.equal(spam.suppressed.length, 1);
-  const none = plan(email({ autoReplyOk: false, reasons: ["x"] }), await config({ unsafeAction: "none" }));
-  assert.deepEqual(none.effects, []);
 });
 
-Deno.test("no automatic reply to our own addresses, even when the rules allowed one", async () => {
+Deno.test("no automatic reply to our own addresses, even when the rules allowed one: a person sees it", async () => {
   const own = plan(email({ sender: "sales@frflashy.com" }), await config());
-  assert.deepEqual(own.effects, []);
+  assert.deepEqual(purposes(own), ["triage", "triage_forward"]);
   assert.match(own.suppressed[0].reason, /one of our own addresses/);
   const humanMailbox = plan(email({ replyTo: "team@frflashy.com", sender: "x@y.example" }), await config());
-  assert.deepEqual(humanMailbox.effects, []);
+  assert.ok(humanMailbox.effects.every((e) => e.kind !== "reply"));
+});
+
+Deno.test("a reply that may go carries a fallback hand-off, for when the reply window withholds it", async () => {
+  const c = await config();
+  const p = plan(email(), c);
+  assert.deepEqual(purposes(p), ["send_info_reply"]);
+  assert.deepEqual(fallbacks(p), ["withheld", "withheld_forward"]);
+  // A plan that already reaches a person needs none.
+  assert.deepEqual(fallbacks(plan(email({ intent: "speak_to_human" }), c)), []);
+  assert.deepEqual(fallbacks(plan(email({ intent: "create_account" }), c)), []);
 });
 
 Deno.test("a reply goes to a Reply-To on the From domain, a subdomain or a parent, never a sibling or a suffix", async () => {
@@ -118,7 +130,8 @@ Deno.test("a reply goes to a Reply-To on the From domain, a subdomain or a paren
     ]
   ) {
     const p = to(sender, replyTo.toLowerCase());
-    assert.deepEqual(p.effects.map((e) => e.payload).map((x) => (x as { to: string[] }).to), [[
+    const replies = p.effects.filter((e) => e.kind === "reply");
+    assert.deepEqual(replies.map((e) => e.payload).map((x) => (x as { to: string[] }).to), [[
       replyTo.toLowerCase(),
     ]]);
   }
@@ -135,9 +148,6 @@ Deno.test("a reply goes to a Reply-To on the From domain, a subdomain or a paren
     assert.match(p.suppressed[0].reason, /is not on the From domain/);
     assert.deepEqual(purposes(p), ["triage", "triage_forward"], "handed to a person");
   }
-  // With UNSAFE_ACTION=none the reply is still withheld, and nothing else is done.
-  const none = plan(email({ replyTo: "victim@bank.example" }), await config({ unsafeAction: "none" }));
-  assert.deepEqual([none.effects, none.suppressed.length], [[], 1]);
 });
 
 Deno.test("without HUMAN_EMAIL or webhooks a hand-off has nothing to do", async () => {

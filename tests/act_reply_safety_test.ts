@@ -257,7 +257,8 @@ Deno.test("SES's notification names the DMARC policy that its header does not: p
     await s3.put(
       key,
       new TextEncoder().encode(
-        eml({ id, from: "ceo@victim-corp.example", subject: "Pricing", body: PRICING, auth }),
+        // Subjects apart: the same sender and subject within days would make the second a follow-up.
+        eml({ id, from: "ceo@victim-corp.example", subject: `Pricing (${id})`, body: PRICING, auth }),
       ),
     );
     const notification = JSON.parse(sesNotification(s3.bucket, key, { raw: true }));

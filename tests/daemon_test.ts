@@ -21,6 +21,9 @@ Deno.test("run --once with no DATABASE_URL ingests a folder into the embedded da
   const s = JSON.parse(status.stdout);
   assert.equal(s.emails_total, 12);
   assert.equal(s.emails_processed, 12, "classified, routed and its effects written to the outbox");
+  const ended = s.emails_by_disposition;
+  assert.equal(ended.answered + ended.with_person + ended.filtered, 12, JSON.stringify(ended));
+  assert.equal(ended.pending, 0);
   assert.equal(s.jobs_pending, 0);
   assert.equal(s.jobs_failed, 0);
   assert.equal(corpusFiles(join(home, "inbox", "processed")).length, 12);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { Db } from "../src/db/client.ts";
-import { type PlannedEffect, storeRoute } from "../src/db/effects.ts";
+import { markEmailProcessedIfDone, type PlannedEffect, storeRoute } from "../src/db/effects.ts";
 import { storeEmail, storeRawMessage } from "../src/db/emails.ts";
 import { testDb } from "./helpers/db.ts";
 
@@ -88,9 +88,10 @@ Deno.test("routing in one statement: of two emails from one sender routed at onc
   assert.deepEqual(after.rows[0], { effects: 4, jobs: 3 });
 });
 
-Deno.test("routing with nothing to deliver marks the email processed in the same statement", async () => {
+Deno.test("routing with nothing to deliver settles the email: filtered and processed, or pending for a person", async () => {
   await using t = await testDb();
   const id = await email(t.db, 3);
+  await t.db.query("UPDATE emails SET automated = true WHERE id = $1", [id]);
   const stored = await storeRoute(t.db, {
     emailId: id,
     effects: [{
@@ -109,9 +110,24 @@ Deno.test("routing with nothing to deliver marks the email processed in the same
     state: "suppressed",
     reason: "the message is automated",
   }]);
-  const row = await t.db.query<{ processed: boolean; windows: number }>(
-    "SELECT processed, (SELECT count(*)::int FROM reply_windows) AS windows FROM emails WHERE id = $1",
+  await markEmailProcessedIfDone(t.db, id);
+  const row = await t.db.query<{ processed: boolean; disposition: string; windows: number }>(
+    "SELECT processed, disposition, (SELECT count(*)::int FROM reply_windows) AS windows FROM emails WHERE id = $1",
     [id],
   );
-  assert.deepEqual(row.rows[0], { processed: true, windows: 0 }, "a suppressed reply takes no window");
+  assert.deepEqual(
+    row.rows[0],
+    { processed: true, disposition: "filtered", windows: 0 },
+    "a suppressed reply takes no window",
+  );
+  // A person's email with nothing that reaches anyone is not processed: it stays pending, and says why.
+  await t.db.query("UPDATE emails SET automated = false, processed = false WHERE id = $1", [id]);
+  await markEmailProcessedIfDone(t.db, id);
+  const human = await t.db.query<{ processed: boolean; disposition: string; disposition_reason: string }>(
+    "SELECT processed, disposition, disposition_reason FROM emails WHERE id = $1",
+    [id],
+  );
+  assert.equal(human.rows[0].processed, false);
+  assert.equal(human.rows[0].disposition, "pending");
+  assert.match(human.rows[0].disposition_reason, /no hand-off was made/);
 });

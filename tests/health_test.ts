@@ -83,6 +83,9 @@ Deno.test("a running daemon serves /healthz and /metrics with what it did", asyn
     assert.match(text, /ses_daemon_bot_effects_delivered_total\{kind="(reply|webhook)"\} \d+/);
     assert.match(text, /ses_daemon_bot_jobs\{state="done"\} \d+/);
     assert.match(text, /ses_daemon_bot_oldest_runnable_job_age_seconds \d/);
+    const ended = [...text.matchAll(/^ses_daemon_bot_emails\{disposition="(\w+)"\} (\d+)$/gm)];
+    assert.deepEqual(ended.map((m) => m[1]).sort(), ["answered", "filtered", "pending", "with_person"]);
+    assert.equal(ended.filter((m) => m[1] !== "pending").reduce((n, m) => n + Number(m[2]), 0), 6);
   } finally {
     d.child.kill("SIGTERM");
     await d.exited;

@@ -18,6 +18,7 @@ import {
   markEffectSending,
   markEmailProcessedIfDone,
   recordEffectFailure,
+  releaseFallback,
   reserveSendSlot,
 } from "../db/effects.ts";
 import { errorText } from "../log.ts";
@@ -130,18 +131,34 @@ export function deliverJobHandler(options: DeliverOptions): JobHandler {
         // SES may have sent it: a retry could send it twice. A person checks and runs `effects retry`.
         const reason = `${AMBIGUOUS}: ${errorText(error)}`;
         if (await markEffectAmbiguous(db, { id: effectId, error: reason, token })) {
-          await settle(db, effect.email_id);
+          // Whether it went or not, a person looks: the reply's fallback hand-off goes out.
+          await settle(db, effect.email_id, {
+            effectId,
+            deliver: { kind: job.kind, maxAttempts: job.max_attempts },
+          });
           failedForGood(effect.kind, effectLog, reason);
         }
         return { type: "done" };
       }
       const final = (error instanceof DeliveryError && error.permanent) || job.attempts >= job.max_attempts;
       const reason = errorText(error);
-      await db.transaction(async (tx) => {
+      const released = await db.transaction(async (tx) => {
         await lockEmail(tx, effect.email_id);
         await recordEffectFailure(tx, { id: effectId, error: reason, final, token });
-        if (final) await markEmailProcessedIfDone(tx, effect.email_id);
+        if (!final) return [];
+        // A reply that cannot go hands the email to a person instead (its fallback, planned with it).
+        const released = effect.kind === "reply"
+          ? await releaseFallback(tx, {
+            effectId,
+            deliver: { kind: job.kind, maxAttempts: job.max_attempts },
+          })
+          : [];
+        await markEmailProcessedIfDone(tx, effect.email_id);
+        return released;
       });
+      if (released.length > 0) {
+        effectLog.warn("The reply failed for good; handed the email to a person: {released}", { released });
+      }
       if (final) {
         failedForGood(effect.kind, effectLog, reason);
         return { type: "done" };
@@ -164,9 +181,15 @@ export function deliverJobHandler(options: DeliverOptions): JobHandler {
 export const AMBIGUOUS = "ambiguous: the request may have been sent";
 
 /** The email is processed once none of its effects is pending. */
-async function settle(db: Db, emailId: number): Promise<void> {
+/** Settles the email; after a reply that failed for good (`failedReply`), stores its fallback hand-off first. */
+async function settle(
+  db: Db,
+  emailId: number,
+  failedReply?: { effectId: number; deliver: { kind: string; maxAttempts: number } },
+): Promise<void> {
   await db.transaction(async (tx) => {
     await lockEmail(tx, emailId);
+    if (failedReply) await releaseFallback(tx, failedReply);
     await markEmailProcessedIfDone(tx, emailId);
   });
 }

@@ -4,6 +4,7 @@
  * automatic replies wherever a careful person would not send one. Pure: the routing job stores the result.
  */
 import type { Intent } from "../classify/intents.ts";
+import { conversationLines, type FollowUp, isThanksOnly, linkText } from "./conversation.ts";
 import { addressOf, replySubject } from "./mime.ts";
 import { inertName, inertQuote, oneLine, slackEscape } from "./quoting.ts";
 import { domainOf, sendersDomain } from "./reply_domain.ts";
@@ -27,6 +28,10 @@ export interface RoutableEmail {
   receivedAt: Date;
   /** The delivery whose bytes a forward attaches. */
   rawId: number;
+  /** Set when the email follows earlier messages (it answers our reply, or an earlier email). */
+  followUp?: FollowUp | null;
+  /** The sender's own text (quotes and signature removed), for telling a thank-you apart. */
+  ownText?: string;
 }
 
 /** The settings routing needs. */
@@ -42,7 +47,6 @@ export interface PlanConfig {
   ackHumanReply: boolean;
   unknownAutoReply: boolean;
   automatedAction: "none" | "handoff";
-  unsafeAction: "none" | "handoff";
   templates: Templates;
 }
 
@@ -66,11 +70,14 @@ export interface WebhookPayload {
   body: Record<string, unknown>;
 }
 
-/** One effect a handler wants. */
+/**
+ * One effect a handler wants. A `fallback` is stored only if a reply of the same plan ends withheld by the
+ * reply window (decided when it is stored): the hand-off that replaces the reply.
+ */
 export type Effect =
-  | { kind: "reply"; purpose: string; payload: MessagePayload }
-  | { kind: "forward"; purpose: string; payload: MessagePayload }
-  | { kind: "webhook"; purpose: string; payload: WebhookPayload };
+  | { kind: "reply"; purpose: string; payload: MessagePayload; fallback?: boolean }
+  | { kind: "forward"; purpose: string; payload: MessagePayload; fallback?: boolean }
+  | { kind: "webhook"; purpose: string; payload: WebhookPayload; fallback?: boolean };
 
 /** A reply the policy withheld, and why. */
 export interface Suppressed {
@@ -83,6 +90,8 @@ export interface Suppressed {
 export interface Plan {
   effects: Effect[];
   suppressed: Suppressed[];
+  /** Why a follow-up needs nothing more (it only thanks us); unset otherwise. */
+  closed?: string;
 }
 
 type Handler = (email: RoutableEmail, config: PlanConfig) => Effect[];
@@ -112,11 +121,16 @@ export const HANDLERS: Record<Intent, Handler> = {
     ...handoff(e, c, "triage", `Mail to triage from ${who(e)}`),
     ...(c.unknownAutoReply ? [reply(e, c, "unknown", "ack_reply")] : []),
   ],
-  // Recorded (the email is stored and classified) and nothing else: no intent uses it today.
-  reserved: () => [],
+  // No classifier gives it today; should one, a person sees the mail rather than nobody.
+  reserved: (e, c) => handoff(e, c, "triage", `Mail from ${who(e)} (intent: reserved)`),
 };
 
-/** The handler's effects, with the policy applied. */
+/**
+ * The handler's effects, with the policy applied. Every email a person wrote ends answered or with a person:
+ * a reply the policy withholds brings a hand-off instead (unless the mail is spam or a virus), a reply that
+ * may go carries a fallback hand-off for the case that the reply window withholds it, and a follow-up in a
+ * conversation always goes to a person.
+ */
 export function plan(email: RoutableEmail, config: PlanConfig): Plan {
   if (email.automated) {
     // Bounces, auto-replies and lists: never an automatic reply (mail loops, backscatter).
@@ -125,54 +139,76 @@ export function plan(email: RoutableEmail, config: PlanConfig): Plan {
       : [];
     return { effects, suppressed: [] };
   }
+  if (email.followUp) return followUpPlan(email, email.followUp, config);
   const wanted = HANDLERS[email.intent](email, config);
   const effects: Effect[] = [];
   const suppressed: Suppressed[] = [];
-  const spam = email.reasons.some((r) => /^(spam|virus)-verdict:fail/i.test(r));
-  const forPerson: string[] = [];
   for (const effect of wanted) {
     if (effect.kind !== "reply") {
       effects.push(effect);
       continue;
     }
     const why = replyBlocked(email, effect.payload.to[0], config);
-    if (!why) {
-      effects.push(effect);
-      continue;
-    }
-    suppressed.push({ purpose: effect.purpose, reason: why.reason, payload: effect.payload });
-    if (why.toPerson) forPerson.push(why.reason);
+    if (why) suppressed.push({ purpose: effect.purpose, reason: why, payload: effect.payload });
+    else effects.push(effect);
   }
-  // Human mail we may not answer automatically goes to a person instead, unless it is spam or a virus; when
-  // the handler already reaches people (escalation, CRM task), that is the hand-off.
-  if (forPerson.length > 0 && !effects.some((e) => e.kind !== "reply")) {
-    if (!spam && config.unsafeAction === "handoff") {
-      const headline = `Mail from ${who(email)} that was not auto-answered: ${
-        [...new Set(forPerson)].join("; ")
-      }`;
-      effects.push(...handoff(email, config, "triage", headline));
-    }
+  if (isSpam(email)) return { effects: [], suppressed };
+  // When the handler already reaches people (escalation, CRM task), that is the hand-off.
+  if (effects.some((e) => e.kind !== "reply")) return { effects, suppressed };
+  if (suppressed.length > 0) {
+    // Human mail we may not answer automatically goes to a person instead, with the reason in the headline.
+    const headline = `Mail from ${who(email)} that was not auto-answered: ${
+      [...new Set(suppressed.map((x) => x.reason))].join("; ")
+    }`;
+    effects.push(...handoff(email, config, "triage", headline));
+  } else if (effects.length > 0) {
+    const headline = `Mail from ${
+      who(email)
+    } whose automatic reply did not go (AUTO_REPLY_WINDOW, or it failed)`;
+    effects.push(...handoff(email, config, "withheld", headline).map((e) => ({ ...e, fallback: true })));
   }
-  if (spam) return { effects: [], suppressed };
   return { effects, suppressed };
 }
 
 /**
- * Why no automatic reply may go to `to`, and whether the mail then goes to a person (not for our own
- * addresses: that is a loop, not a message to answer), or undefined when it may.
+ * A follow-up goes to a person whatever its intent, with its conversation, and never gets a second automatic
+ * reply; a sign-up's CRM task is kept. One that only thanks us for a reply we sent is closed instead.
  */
-function replyBlocked(
-  email: RoutableEmail,
-  to: string | undefined,
-  config: PlanConfig,
-): { reason: string; toPerson: boolean } | undefined {
-  if (!email.autoReplyOk) {
-    return { reason: `auto_reply_ok is false: ${email.reasons.join(", ") || "rules"}`, toPerson: true };
+function followUpPlan(email: RoutableEmail, followUp: FollowUp, config: PlanConfig): Plan {
+  const reason = `follow-up in conversation ${followUp.conversationId} (${
+    linkText(followUp.link)
+  }): a person answers it`;
+  const wanted = HANDLERS[email.intent](email, config);
+  const suppressed = wanted.filter((e) => e.kind === "reply").map((e) => ({
+    purpose: e.purpose,
+    reason,
+    payload: e.payload as MessagePayload,
+  }));
+  if (isSpam(email)) return { effects: [], suppressed };
+  if (followUp.link === "our_reply" && isThanksOnly(email.ownText ?? "")) {
+    return {
+      effects: [],
+      suppressed,
+      closed:
+        `closed: the follow-up only thanks us for our automatic reply (conversation ${followUp.conversationId})`,
+    };
   }
-  if (!to) return { reason: "no address to reply to", toPerson: true };
-  if (isOwn(to, config)) return { reason: `recipient ${to} is one of our own addresses`, toPerson: false };
+  const crm = wanted.filter((e) => e.kind === "webhook" && e.payload.target === "crm");
+  const headline = `Follow-up from ${who(email)} in conversation ${followUp.conversationId}`;
+  return { effects: [...crm, ...handoff(email, config, "follow_up", headline)], suppressed };
+}
+
+function isSpam(email: RoutableEmail): boolean {
+  return email.reasons.some((r) => /^(spam|virus)-verdict:fail/i.test(r));
+}
+
+/** Why no automatic reply may go to `to`, or undefined when it may. */
+function replyBlocked(email: RoutableEmail, to: string | undefined, config: PlanConfig): string | undefined {
+  if (!email.autoReplyOk) return `auto_reply_ok is false: ${email.reasons.join(", ") || "rules"}`;
+  if (!to) return "no address to reply to";
+  if (isOwn(to, config)) return `recipient ${to} is one of our own addresses`;
   if (!sendersDomain(to, email.sender)) {
-    return { reason: `Reply-To ${to} is not on the From domain ${domainOf(email.sender)}`, toPerson: true };
+    return `Reply-To ${to} is not on the From domain ${domainOf(email.sender)}`;
   }
   return undefined;
 }
@@ -245,6 +281,7 @@ function handoff(e: RoutableEmail, c: PlanConfig, purpose: string, headline: str
           `Received: ${e.receivedAt.toISOString()}`,
           "",
           "The original message is attached.",
+          ...(e.followUp ? ["", "This is a follow-up.", ...conversationLines(e.followUp)] : []),
         ].join("\n"),
         message_id: effectMessageId(e.id, `${purpose}_forward`, c.replyFrom),
         auto_submitted: "auto-generated",
@@ -275,6 +312,7 @@ function webhook(
       body: {
         text: `${line}${excerpt ? `\n> ${excerpt}` : ""}`,
         event: purpose,
+        ...(e.followUp ? { follow_up: true, conversation: conversationJson(e.followUp) } : {}),
         email: {
           id: e.id,
           message_id: e.messageId,
@@ -289,6 +327,22 @@ function webhook(
       },
     },
   }];
+}
+
+/** The conversation of a follow-up as a webhook carries it. */
+function conversationJson(f: FollowUp) {
+  return {
+    id: f.conversationId,
+    link: f.link,
+    messages: f.items.map((m) => ({
+      kind: m.kind,
+      email_id: m.emailId,
+      at: m.at.toISOString(),
+      from: m.from,
+      subject: m.subject,
+      excerpt: oneLine(m.excerpt, 500),
+    })),
+  };
 }
 
 function who(e: RoutableEmail): string {

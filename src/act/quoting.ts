@@ -19,7 +19,8 @@ export function flatten(value: string): string {
 
 /** `value` on one line, trimmed, at most `max` characters (code points; "…" marks a cut). */
 export function oneLine(value: string, max: number): string {
-  const line = flatten(value).trim();
+  // Only the start can show: a body of megabytes costs no more than its first few hundred characters.
+  const line = flatten(value.length > 8 * max + 64 ? value.slice(0, 8 * max + 64) : value).trim();
   const chars = [...line];
   return chars.length <= max ? line : chars.slice(0, max - 1).join("").trimEnd() + "…";
 }

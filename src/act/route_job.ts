@@ -4,9 +4,12 @@
  * trace (the job runs again); after it, the deliver jobs carry on: no effect is lost or doubled.
  */
 import type { Intent } from "../classify/intents.ts";
-import { getEmailForRoute, type PlannedEffect, storeRoute } from "../db/effects.ts";
+import { linkConversation, listConversation } from "../db/conversations.ts";
+import { getEmailForRoute, markEmailProcessedIfDone, type PlannedEffect, storeRoute } from "../db/effects.ts";
 import { type JobHandler, PermanentError } from "../jobs/types.ts";
+import { ownText } from "../mail/own_text.ts";
 import { count } from "../metrics.ts";
+import { EXCERPT_CHARS, type FollowUp, MAX_ITEMS, threadRefs } from "./conversation.ts";
 import { plan, type PlanConfig } from "./plan.ts";
 
 /** The job kinds of this stage. */
@@ -16,6 +19,8 @@ export const DELIVER_JOB = "deliver";
 /** Options of {@linkcode routeJobHandler}. */
 export interface RouteOptions extends PlanConfig {
   autoReplyWindowMs: number;
+  /** Without threading headers, an email from the same address with the same subject this recent follows it. */
+  conversationGuessWindowMs: number;
   jobMaxAttempts: number;
 }
 
@@ -27,6 +32,27 @@ export function routeJobHandler(options: RouteOptions): JobHandler {
     if (!e) throw new PermanentError(`Cannot route email ${emailId}: no such email`);
     if (e.routed_at) return { type: "done" };
     if (!e.classified_at) throw new PermanentError(`Cannot route email ${emailId}: it is not classified yet`);
+    const link = await linkConversation(db, {
+      emailId,
+      refs: threadRefs(e.in_reply_to, e.references),
+      guessWindowMs: options.conversationGuessWindowMs,
+    });
+    const followUp: FollowUp | null = link.parent_id === null || link.link === null ? null : {
+      conversationId: link.conversation_id,
+      parentId: link.parent_id,
+      link: link.link,
+      // Each email as its sender's own words: the quoted history would repeat the messages before it.
+      items: (await listConversation(db, {
+        conversationId: link.conversation_id,
+        excerptChars: EXCERPT_CHARS * 4,
+        limit: MAX_ITEMS,
+      })).map((m) => ({
+        ...m,
+        excerpt: m.kind === "email"
+          ? ownText({ body: m.excerpt }, { maxChars: EXCERPT_CHARS }) || m.excerpt
+          : m.excerpt,
+      })),
+    };
     const decided = plan({
       id: e.id,
       messageId: e.message_id,
@@ -43,6 +69,8 @@ export function routeJobHandler(options: RouteOptions): JobHandler {
       reasons: e.rule_reasons,
       receivedAt: e.received_at,
       rawId: e.raw_id,
+      followUp,
+      ownText: followUp ? ownText({ body: e.body ?? "", subject: e.subject ?? "" }, { maxChars: 400 }) : "",
     }, options);
 
     const effects: PlannedEffect[] = [
@@ -59,12 +87,17 @@ export function routeJobHandler(options: RouteOptions): JobHandler {
         windowRecipient: x.kind === "reply" ? x.payload.to[0] ?? null : null,
       })),
     ];
-    const stored = await storeRoute(db, {
-      emailId,
-      effects,
-      windowMs: options.autoReplyWindowMs,
-      windowReason: "an automatic reply went to this sender within AUTO_REPLY_WINDOW",
-      deliver: { kind: DELIVER_JOB, maxAttempts: options.jobMaxAttempts },
+    const stored = await db.transaction(async (tx) => {
+      const stored = await storeRoute(tx, {
+        emailId,
+        effects,
+        windowMs: options.autoReplyWindowMs,
+        windowReason: "an automatic reply went to this sender within AUTO_REPLY_WINDOW",
+        deliver: { kind: DELIVER_JOB, maxAttempts: options.jobMaxAttempts },
+        closedReason: decided.closed ?? null,
+      });
+      await markEmailProcessedIfDone(tx, emailId);
+      return stored;
     });
     const summary = {
       pending: stored.filter((x) => x.state === "pending").map((x) => x.purpose),
@@ -80,6 +113,8 @@ export function routeJobHandler(options: RouteOptions): JobHandler {
       intent: e.intent,
       effects: summary.pending,
       suppressed: summary.suppressed,
+      conversation: link.conversation_id,
+      followUp: link.link ?? undefined,
     });
     return { type: "done" };
   };
@@ -87,6 +122,7 @@ export function routeJobHandler(options: RouteOptions): JobHandler {
 
 /** A short, bounded label for a suppression reason (metrics labels must not be free text). */
 function suppressionReason(text: string): string {
+  if (text.includes("follow-up in conversation")) return "follow_up";
   if (text.includes("AUTO_REPLY_WINDOW")) return "sender_window";
   if (text.includes("own addresses")) return "own_address";
   if (text.includes("not on the From domain")) return "reply_to_elsewhere";

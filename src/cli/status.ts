@@ -1,13 +1,16 @@
 /** `status`: what is stored and what the queue holds, for a person or (`--json`) for scripts and checks. */
 import type { Db } from "../db/client.ts";
 import { countEffects } from "../db/effects.ts";
-import { countEmails, countJobs, listFailedJobs } from "../db/status.ts";
+import { countDispositions, countEmails, countJobs, DISPOSITIONS, listFailedJobs } from "../db/status.ts";
 
 /** The `status --json` object. */
 export interface Status {
   emails_total: number;
   emails_processed: number;
   emails_with_parse_error: number;
+  /** Emails by how they ended: answered, with_person, filtered, or pending (not yet any of them). */
+  emails_by_disposition: Record<string, number>;
+  oldest_pending_email_age_s: number | null;
   deliveries_total: number;
   deliveries_not_emails: number;
   jobs_pending: number;
@@ -24,12 +27,17 @@ export interface Status {
 
 /** Reads the status from the database. */
 export async function readStatus(db: Db): Promise<Status> {
-  const [emails, jobs, failures, effects] = await Promise.all([
+  const [emails, jobs, failures, effects, dispositions] = await Promise.all([
     countEmails(db),
     countJobs(db),
     listFailedJobs(db, 10),
     countEffects(db),
+    countDispositions(db),
   ]);
+  const byDisposition = Object.fromEntries(
+    DISPOSITIONS.map((d) => [d, dispositions.find((r) => r.disposition === d)?.count ?? 0]),
+  );
+  const pendingAge = dispositions.find((r) => r.disposition === "pending")?.oldest_pending_s;
   const effectsByState: Record<string, number> = { pending: 0, delivered: 0, failed: 0, suppressed: 0 };
   const effectsByKind: Record<string, Record<string, number>> = {};
   for (const e of effects) {
@@ -44,6 +52,8 @@ export async function readStatus(db: Db): Promise<Status> {
     emails_total: emails.total,
     emails_processed: emails.processed,
     emails_with_parse_error: emails.with_parse_error,
+    emails_by_disposition: byDisposition,
+    oldest_pending_email_age_s: pendingAge === undefined ? null : Math.round(pendingAge),
     deliveries_total: emails.deliveries,
     deliveries_not_emails: emails.deliveries_not_emails,
     jobs_pending: byState("pending"),
@@ -68,6 +78,11 @@ export async function readStatus(db: Db): Promise<Status> {
 export function formatStatus(s: Status): string {
   const lines = [
     `emails      ${s.emails_total} stored, ${s.emails_processed} processed, ${s.emails_with_parse_error} with a parse error`,
+    `ended       ${s.emails_by_disposition.answered} answered automatically, ${s.emails_by_disposition.with_person} ` +
+    `with a person, ${s.emails_by_disposition.filtered} filtered (automated, spam, virus), ` +
+    `${s.emails_by_disposition.pending} pending${
+      s.oldest_pending_email_age_s === null ? "" : ` (oldest received ${s.oldest_pending_email_age_s} s ago)`
+    }`,
     `deliveries  ${s.deliveries_total} received, ${s.deliveries_not_emails} not an email of their own (duplicate, oversize)`,
     `jobs        ${s.jobs_pending} pending, ${s.jobs_running} running, ${s.jobs_done} done, ${s.jobs_failed} failed`,
     `oldest runnable job waiting: ${

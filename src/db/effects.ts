@@ -10,6 +10,7 @@ import markEffectDeliveredSql from "../../sql/queries/effects/mark_effect_delive
 import recordEffectFailureSql from "../../sql/queries/effects/record_effect_failure.sql" with {
   type: "text",
 };
+import releaseFallbackSql from "../../sql/queries/effects/release_fallback.sql" with { type: "text" };
 import retryFailedEffectsSql from "../../sql/queries/effects/retry_failed_effects.sql" with { type: "text" };
 import markEffectSendingSql from "../../sql/queries/effects/mark_effect_sending.sql" with { type: "text" };
 import markEffectAmbiguousSql from "../../sql/queries/effects/mark_effect_ambiguous.sql" with {
@@ -37,6 +38,8 @@ export interface PlannedEffect {
   reason: string | null;
   /** A reply that may go: its recipient, whose reply window it must take first (else null). */
   windowRecipient: string | null;
+  /** Stored only when a reply of the same plan ends withheld (a hand-off instead of the reply). */
+  fallback?: boolean;
 }
 
 /** An effect {@linkcode storeRoute} stored. */
@@ -48,12 +51,20 @@ export interface StoredEffect {
 
 /**
  * Stores a routing decision in one statement: the effects (a reply whose recipient's window is taken is
- * suppressed with `windowReason`), a `deliver` job per pending effect, and the email routed. Returns the
- * effects stored (none when the email was routed before).
+ * suppressed with `windowReason`, and the fallbacks stored then), a `deliver` job per pending effect, and the
+ * email routed. Returns the effects stored (none when the email was routed before). Settle the email with
+ * {@linkcode markEmailProcessedIfDone} next, in the same transaction.
  */
 export async function storeRoute(
   q: Queryable,
-  p: { emailId: number; effects: PlannedEffect[]; windowMs: number; windowReason: string; deliver: NextJob },
+  p: {
+    emailId: number;
+    effects: PlannedEffect[];
+    windowMs: number;
+    windowReason: string;
+    deliver: NextJob;
+    closedReason?: string | null;
+  },
 ): Promise<StoredEffect[]> {
   const { rows } = await q.query<StoredEffect>(storeRouteSql, [
     p.emailId,
@@ -66,6 +77,9 @@ export async function storeRoute(
     p.windowReason,
     p.deliver.kind,
     p.deliver.maxAttempts,
+    // As text: postgres.js 3.4.9 cannot send a boolean[] parameter ("cannot cast type boolean to boolean[]").
+    p.effects.map((e) => String(e.fallback === true)),
+    p.closedReason ?? null,
   ]);
   return rows;
 }
@@ -140,6 +154,22 @@ export async function markEffectAmbiguous(
   return (await q.query(markEffectAmbiguousSql, [p.id, p.error, p.token])).count === 1;
 }
 
+/**
+ * After a reply failed for good: stores the hand-off it stood for, with its deliver jobs (`deliver` names
+ * their kind); returns the purposes stored (none when it had no fallback, or they exist already).
+ */
+export async function releaseFallback(
+  q: Queryable,
+  p: { effectId: number; deliver: NextJob },
+): Promise<string[]> {
+  const { rows } = await q.query<{ purpose: string }>(releaseFallbackSql, [
+    p.effectId,
+    p.deliver.kind,
+    p.deliver.maxAttempts,
+  ]);
+  return rows.map((r) => r.purpose);
+}
+
 /** Returns failed effects to pending: all, or those in `ids`. */
 export async function retryFailedEffects(
   q: Queryable,
@@ -198,6 +228,7 @@ export interface EmailForRoute {
   reply_to: string | null;
   subject: string | null;
   body: string | null;
+  in_reply_to: string | null;
   references: string | null;
   intent: string;
   automated: boolean | null;
@@ -214,7 +245,10 @@ export async function getEmailForRoute(q: Queryable, id: number): Promise<EmailF
   return (await q.query<EmailForRoute>(getEmailForRouteSql, [id])).rows[0];
 }
 
-/** Marks the email processed when none of its effects is pending. */
+/**
+ * Settles a routed email: stores its disposition and reason, and marks it processed when none of its effects
+ * is pending and the disposition is not pending.
+ */
 export async function markEmailProcessedIfDone(q: Queryable, id: number): Promise<void> {
   await q.query(markEmailProcessedIfDoneSql, [id]);
 }
