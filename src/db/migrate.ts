@@ -9,6 +9,7 @@ import m0003 from "../../sql/migrations/0003_actions.sql" with { type: "text" };
 import m0004 from "../../sql/migrations/0004_push_ingestion.sql" with { type: "text" };
 import m0005 from "../../sql/migrations/0005_queue_speed.sql" with { type: "text" };
 import m0009 from "../../sql/migrations/0009_conversations.sql" with { type: "text" };
+import m0010 from "../../sql/migrations/0010_console.sql" with { type: "text" };
 
 /** Every migration in order. Add new files here; never edit or reorder landed ones. */
 export const MIGRATIONS: readonly { version: string; sql: string }[] = [
@@ -18,6 +19,7 @@ export const MIGRATIONS: readonly { version: string; sql: string }[] = [
   { version: "0004_push_ingestion", sql: m0004 },
   { version: "0005_queue_speed", sql: m0005 },
   { version: "0009_conversations", sql: m0009 },
+  { version: "0010_console", sql: m0010 },
 ];
 
 // Any constant works; it only has to be the same in every instance. ("sesd" in ASCII.)
