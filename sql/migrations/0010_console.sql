@@ -12,6 +12,8 @@ ALTER TABLE emails
 -- "Needs a person": not handled, oldest first. Partial, so it stays as small as the backlog.
 CREATE INDEX emails_needs_person_idx ON emails (id)
   WHERE handled_at IS NULL AND disposition IN ('with_person', 'pending');
+-- "Problems": parse errors are rare; found without reading every email.
+CREATE INDEX emails_parse_error_idx ON emails (id) WHERE parse_error IS NOT NULL;
 -- "Withheld": the emails with a suppressed reply, found without reading every effect.
 CREATE INDEX effects_suppressed_reply_idx ON effects (email_id) WHERE kind = 'reply' AND state = 'suppressed';
 

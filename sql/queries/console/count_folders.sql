@@ -7,9 +7,11 @@ SELECT
   count(*) FILTER (WHERE e.disposition = 'answered')::int AS answered,
   (SELECT count(DISTINCT f.email_id)::int FROM effects f WHERE f.kind = 'reply' AND f.state = 'suppressed') AS withheld,
   count(*) FILTER (WHERE e.disposition = 'filtered')::int AS filtered,
-  (SELECT count(*)::int FROM emails p
-   WHERE p.parse_error IS NOT NULL
-      OR EXISTS (SELECT 1 FROM effects f WHERE f.email_id = p.id AND f.state = 'failed')
-      OR EXISTS (SELECT 1 FROM jobs j WHERE j.state = 'failed' AND (j.payload ->> 'email_id')::int = p.id)) AS problems,
+  -- As a union of ids, each part from its own index: an EXISTS per email took 870 ms over 100,000 emails.
+  (SELECT count(*)::int FROM (
+     SELECT p.id FROM emails p WHERE p.parse_error IS NOT NULL
+     UNION SELECT f.email_id FROM effects f WHERE f.state = 'failed'
+     UNION SELECT (j.payload ->> 'email_id')::int FROM jobs j WHERE j.state = 'failed' AND j.payload ? 'email_id'
+   ) p) AS problems,
   count(*)::int AS all
 FROM emails e

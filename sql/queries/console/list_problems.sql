@@ -6,9 +6,9 @@ SELECT e.id, e.sender, e.sender_name, e.subject, e.received_at, e.intent, e.clas
                   (SELECT 'failed job ' || j.kind || ': ' || coalesce(j.last_error, '') FROM jobs j
                    WHERE j.state = 'failed' AND (j.payload ->> 'email_id')::int = e.id ORDER BY j.id LIMIT 1)) AS note
 FROM emails e
-WHERE (e.parse_error IS NOT NULL
-       OR EXISTS (SELECT 1 FROM effects f WHERE f.email_id = e.id AND f.state = 'failed')
-       OR EXISTS (SELECT 1 FROM jobs j WHERE j.state = 'failed' AND (j.payload ->> 'email_id')::int = e.id))
+WHERE e.id IN (SELECT p.id FROM emails p WHERE p.parse_error IS NOT NULL
+               UNION SELECT f.email_id FROM effects f WHERE f.state = 'failed'
+               UNION SELECT (j.payload ->> 'email_id')::int FROM jobs j WHERE j.state = 'failed' AND j.payload ? 'email_id')
   AND ($1::int IS NULL OR e.id < $1::int)
   AND ($2::text IS NULL OR e.sender ILIKE $2::text OR e.subject ILIKE $2::text)
 ORDER BY e.id DESC
