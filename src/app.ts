@@ -1,7 +1,7 @@
 /** Start-up wiring shared by the commands: the database and the source chosen from the configuration. */
 import { deliverJobHandler } from "./act/deliver_job.ts";
 import { fileTransport } from "./act/file_transport.ts";
-import { DELIVER_JOB, ROUTE_JOB, routeJobHandler } from "./act/route_job.ts";
+import { DELIVER_JOB, ROUTE_JOB, routeJobHandler, type RouteOptions } from "./act/route_job.ts";
 import { loadTemplates } from "./act/templates.ts";
 import { httpWebhookSender } from "./act/webhook.ts";
 import { CLASSIFY_JOB, classifyJobHandler } from "./classify/classify_job.ts";
@@ -210,22 +210,7 @@ export async function jobHandlers(
       maxChars: config.classifyMaxChars,
       llm: createLlm(config),
     }, next(ROUTE_JOB)),
-    [ROUTE_JOB]: routeJobHandler({
-      replyFrom: config.replyFrom,
-      humanEmail: config.humanEmail,
-      ownAddresses: config.ownAddresses,
-      webhooks: { crm: !!urls.crm || fileMode, escalation: !!urls.escalation || fileMode },
-      pricingUrl: config.pricingUrl,
-      docsUrl: config.docsUrl,
-      signupUrl: config.signupUrl,
-      ackHumanReply: config.ackHumanReply,
-      unknownAutoReply: config.unknownAutoReply,
-      automatedAction: config.automatedAction,
-      templates: await loadTemplates(config.templatesDir),
-      autoReplyWindowMs: config.autoReplyWindowMs,
-      conversationGuessWindowMs: config.conversationGuessWindowMs,
-      jobMaxAttempts: config.jobMaxAttempts,
-    }),
+    [ROUTE_JOB]: routeJobHandler(await routeOptions(config)),
     [DELIVER_JOB]: deliverJobHandler({
       mail,
       webhooks,
@@ -233,5 +218,30 @@ export async function jobHandlers(
       sendRatePerSecond: config.sendRatePerSecond,
       webhookTimeoutMs: config.webhookTimeoutMs,
     }),
+  };
+}
+
+/** What routing needs of the configuration: the route job, and a correction in the console or the CLI. */
+export async function routeOptions(config: Config): Promise<RouteOptions> {
+  const fileMode = config.mailTransport === "file";
+  return {
+    replyFrom: config.replyFrom,
+    humanEmail: config.humanEmail,
+    ownAddresses: config.ownAddresses,
+    // A target with a URL is posted to; without one, the file transport writes it as .json.
+    webhooks: {
+      crm: !!config.crmWebhookUrl || fileMode,
+      escalation: !!config.escalationWebhookUrl || fileMode,
+    },
+    pricingUrl: config.pricingUrl,
+    docsUrl: config.docsUrl,
+    signupUrl: config.signupUrl,
+    ackHumanReply: config.ackHumanReply,
+    unknownAutoReply: config.unknownAutoReply,
+    automatedAction: config.automatedAction,
+    templates: await loadTemplates(config.templatesDir),
+    autoReplyWindowMs: config.autoReplyWindowMs,
+    conversationGuessWindowMs: config.conversationGuessWindowMs,
+    jobMaxAttempts: config.jobMaxAttempts,
   };
 }

@@ -60,6 +60,12 @@ export interface Config {
   snsMaxInFlight: number;
   s3CatchupIntervalMs: number;
   metricsAddr: string | undefined;
+  /** host:port of the review console; undefined: off. */
+  consoleAddr: string | undefined;
+  /** The console's public base URL (links, Secure cookies when https); undefined: http://CONSOLE_ADDR. */
+  consoleUrl: string | undefined;
+  /** The shared console password (CONSOLE_PASSWORD, or the first line of CONSOLE_PASSWORD_FILE). */
+  consolePassword: string | undefined;
 }
 
 /** One environment variable: its default (as written in the environment) and what it does. */
@@ -293,6 +299,28 @@ export const CONFIG_VARS: readonly VarSpec[] = [
     default: "127.0.0.1:9464",
     description: "host:port of /healthz and /metrics (Prometheus). Set empty (or `off`) to disable.",
   },
+  {
+    name: "CONSOLE_ADDR",
+    default: "127.0.0.1:8025",
+    description:
+      "host:port of the review console (served by `run`, or alone by `console`). Empty or `off`: none.",
+  },
+  {
+    name: "CONSOLE_URL",
+    default: "",
+    description:
+      "The console's public base URL, for links (https: cookies are Secure). Empty: http://CONSOLE_ADDR.",
+  },
+  {
+    name: "CONSOLE_PASSWORD",
+    default: "",
+    description: "Shared console password. Empty (and no file): a one-time login link is printed at start.",
+  },
+  {
+    name: "CONSOLE_PASSWORD_FILE",
+    default: "",
+    description: "File whose first line is the console password (systemd credentials, secrets mounts).",
+  },
 ];
 
 /** Thrown when the environment is invalid; its message lists every problem, one per line. */
@@ -431,7 +459,15 @@ export function loadConfig(env: (name: string) => string | undefined = (n) => De
     metricsAddr: ["", "off"].includes(env("METRICS_ADDR")?.trim() ?? "127.0.0.1:9464")
       ? undefined
       : str("METRICS_ADDR"),
+    consoleAddr: ["", "off"].includes(env("CONSOLE_ADDR")?.trim() ?? "127.0.0.1:8025")
+      ? undefined
+      : str("CONSOLE_ADDR"),
+    consoleUrl: url("CONSOLE_URL", ["http:", "https:"])?.replace(/\/+$/, ""),
+    consolePassword: consolePassword(env, problems),
   };
+  if (config.consoleAddr !== undefined && !/^[^\s]+:\d{1,5}$/.test(config.consoleAddr)) {
+    problems.push(`CONSOLE_ADDR=${JSON.stringify(config.consoleAddr)}: expected host:port, or off`);
+  }
   if (config.metricsAddr !== undefined && !/^[^\s]+:\d{1,5}$/.test(config.metricsAddr)) {
     problems.push(`METRICS_ADDR=${JSON.stringify(config.metricsAddr)}: expected host:port, or off`);
   }
@@ -513,4 +549,30 @@ export function configWarnings(config: Config): string[] {
     );
   }
   return warnings;
+}
+
+/** The console password: CONSOLE_PASSWORD, or the first line of CONSOLE_PASSWORD_FILE (not both). */
+function consolePassword(env: (name: string) => string | undefined, problems: string[]): string | undefined {
+  const value = env("CONSOLE_PASSWORD") || undefined;
+  const file = env("CONSOLE_PASSWORD_FILE")?.trim() || undefined;
+  if (value && file) {
+    problems.push("CONSOLE_PASSWORD and CONSOLE_PASSWORD_FILE: set one of them, not both");
+    return value;
+  }
+  let password = value;
+  if (file) {
+    try {
+      password = Deno.readTextFileSync(file).split(/\r?\n/)[0];
+    } catch (error) {
+      problems.push(
+        `CONSOLE_PASSWORD_FILE=${JSON.stringify(file)}: cannot read it (${(error as Error).message})`,
+      );
+      return undefined;
+    }
+  }
+  // A short shared password on a login page is guessed; the rate limit slows that, length stops it.
+  if (password !== undefined && password.length < 12) {
+    problems.push("CONSOLE_PASSWORD: use at least 12 characters (the value is not shown)");
+  }
+  return password;
 }

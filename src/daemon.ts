@@ -15,6 +15,7 @@ import type { Db } from "./db/client.ts";
 import { type Config, configWarnings } from "./config.ts";
 import { Worker } from "./jobs/worker.ts";
 import { startHealthServer } from "./health_server.ts";
+import { startConfiguredConsole } from "./console/start.ts";
 import { errorText, log } from "./log.ts";
 import { count } from "./metrics.ts";
 import { databaseDown, databaseRetryMs, pollSource, type PollSummary } from "./mail/ingest.ts";
@@ -112,6 +113,8 @@ export async function runDaemon(config: Config, options: DaemonOptions): Promise
 
     // Imported before the worker starts: a failed import must not leave it running.
     const startSns = config.snsListenAddr ? await snsStarter() : undefined;
+    // Before the worker: a console that cannot listen (port taken) stops the start with nothing running.
+    const review = await startConfiguredConsole(config, db);
     await worker.start();
     const lastSuccess = new Map<PolledSource, number>();
     const health = config.metricsAddr
@@ -164,6 +167,7 @@ export async function runDaemon(config: Config, options: DaemonOptions): Promise
     await sns?.shutdown();
     await worker.stop(config.shutdownTimeoutMs);
     await health?.shutdown();
+    await review?.shutdown();
     for (const [sig, fn] of handlers) Deno.removeSignalListener(sig, fn);
     logger.info("Stopped");
     return total;

@@ -3,7 +3,9 @@
  * Exit codes: 0 success, 1 runtime failure, 2 usage or configuration error.
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { createLlm, jobHandlers, openDatabase, stagePools } from "./app.ts";
+import { createLlm, jobHandlers, openDatabase, routeOptions, stagePools } from "./app.ts";
+import { startConfiguredConsole } from "./console/start.ts";
+import { ActionError, cliActor, correctIntent, markHandled, releaseReply } from "./review/actions.ts";
 import { formatEvalReport } from "./classify/eval.ts";
 import { classifyFile, classifyLine, evalDir } from "./cli/classify.ts";
 import { printEffects, retryEffects } from "./cli/effects.ts";
@@ -35,6 +37,12 @@ Commands:
   requeue [--all | ID…]     give failed jobs a fresh set of attempts
   effects [--state S] [--json] | effects retry (--all | ID…)
                             the outbox: failed (default), pending, delivered or suppressed effects
+  console                   the review console alone (against DATABASE_URL; 'run' serves it too)
+  correct ID INTENT [--note TEXT]
+                            set an email's intent as a person corrected it; it is routed again
+  handled ID [--note TEXT]  mark an email's hand-off handled (it leaves the console's Needs a person)
+  release EFFECT_ID [--note TEXT]
+                            deliver a withheld automatic reply after all (if the email has no other reply)
   classify FILE.eml…        print each file's classification as a JSON line (no database)
   eval DIR [--json] [--classifier offline|llm]
                             score the classifier on DIR/*.eml against DIR/labels.jsonl
@@ -85,6 +93,26 @@ keys is not doubled; files replace their earlier copy. SES has no idempotency ke
 "ambiguous: the request may have been sent" (a timeout or cut connection after the request went out) may
 already have reached its recipient, and retrying it can send it twice. Check first (the recipient, or the SES
 sending events), then retry only what was not sent.`,
+  console: `Usage: ses-daemon-bot console
+
+Serves the review console on CONSOLE_ADDR against the PostgreSQL of DATABASE_URL, without the daemon (for a
+host apart from it; 'run' serves the console itself). Sessions live in the database, so logins work on both.
+Without CONSOLE_PASSWORD (or CONSOLE_PASSWORD_FILE) it prints a one-time login link. Stops on SIGTERM/SIGINT.`,
+  correct: `Usage: ses-daemon-bot correct ID INTENT [--note TEXT]
+
+Sets email ID's intent (send_info, create_account, unknown, speak_to_human) as a person corrected it, and
+routes it again for that intent: what was delivered stays delivered, the new hand-off or CRM task is made,
+and no second automatic reply is ever sent (a new reply is withheld when the email already has one). The
+intent it already has is a confirmation. Either way it is recorded in the audit trail (who: cli:<user>) and
+kept as a labelled example. Prints what was routed.`,
+  handled: `Usage: ses-daemon-bot handled ID [--note TEXT]
+
+Marks email ID's hand-off handled: it leaves the console's "Needs a person". Recorded in the audit trail;
+without an earlier correction, it also confirms the email's intent (a labelled example).`,
+  release: `Usage: ses-daemon-bot release EFFECT_ID [--note TEXT]
+
+Delivers a withheld (suppressed) automatic reply after all, unless its email already has another reply
+delivered, pending or failed. Recorded in the audit trail. 'effects --state suppressed' lists them.`,
   classify: `Usage: ses-daemon-bot classify FILE.eml…
 
 Classifies each file as the daemon would (rules, then the LLM when OPENAI_API_KEY is set, else the offline
@@ -115,6 +143,7 @@ async function main(args: string[]): Promise<number> {
     all: { type: "boolean", default: false },
     classifier: { type: "string" },
     state: { type: "string" },
+    note: { type: "string" },
     help: { type: "boolean", short: "h", default: false },
   });
   if (values.help) {
@@ -127,20 +156,37 @@ async function main(args: string[]): Promise<number> {
     requeue: ["all"],
     eval: ["json", "classifier"],
     effects: ["json", "state", "all"],
+    correct: ["note"],
+    handled: ["note"],
+    release: ["note"],
   };
-  for (const flag of ["once", "json", "all", "classifier", "state"] as const) {
+  for (const flag of ["once", "json", "all", "classifier", "state", "note"] as const) {
     if (values[flag] && !allowed[command]?.includes(flag)) {
       throw new UsageError(`${command} does not take --${flag}; see '${command} --help'`);
     }
   }
   const config = loadConfig();
-  await setupLogging(config.logLevel, command === "run" ? "stdout" : "stderr");
+  await setupLogging(config.logLevel, command === "run" || command === "console" ? "stdout" : "stderr");
   try {
     switch (command) {
       case "run":
         if (positionals.length > 0) throw new UsageError("run takes no arguments; see 'run --help'");
         await runDaemon(config, { once: values.once, exitNow: (code) => Deno.exit(code) });
         return 0;
+      case "console":
+        if (positionals.length > 0) throw new UsageError("console takes no arguments; see 'console --help'");
+        if (!config.databaseUrl) {
+          throw new UsageError(
+            "console needs DATABASE_URL (PostgreSQL): the embedded database belongs to the daemon, which " +
+              "serves the console itself ('run', CONSOLE_ADDR)",
+          );
+        }
+        if (!config.consoleAddr) throw new UsageError("console: CONSOLE_ADDR is off; set host:port");
+        return await withDb(config, (db) => serveConsole(config, db));
+      case "correct":
+      case "handled":
+      case "release":
+        return await withDb(config, (db) => review(command, config, db, positionals, values.note));
       case "migrate":
         return await withDb(config, async (db) => {
           const applied = await migrate(db);
@@ -272,6 +318,7 @@ function parse(args: string[], options: ParseArgsConfig["options"]) {
         help: boolean;
         classifier?: string;
         state?: string;
+        note?: string;
       };
       positionals: string[];
     };
@@ -331,6 +378,70 @@ async function ingest(config: Config, paths: string[]): Promise<number> {
     );
     return summary.errors > 0 ? 1 : 0;
   });
+}
+
+/** `console`: serves the review console until SIGTERM or SIGINT. */
+async function serveConsole(config: Config, db: Awaited<ReturnType<typeof openDatabase>>): Promise<number> {
+  const server = await startConfiguredConsole(config, db);
+  if (server?.loginUrl) console.log(`Log in once with ${server.loginUrl}`);
+  await new Promise<void>((resolve) => {
+    for (const sig of ["SIGTERM", "SIGINT"] as const) Deno.addSignalListener(sig, resolve);
+  });
+  await server?.shutdown();
+  return 0;
+}
+
+/** `correct`, `handled` and `release`: the console's actions, as the same functions, for scripts. */
+async function review(
+  command: "correct" | "handled" | "release",
+  config: Config,
+  db: Awaited<ReturnType<typeof openDatabase>>,
+  args: string[],
+  note: string | undefined,
+): Promise<number> {
+  const id = (text: string | undefined, what: string) => {
+    if (!text || !/^\d{1,15}$/.test(text)) throw new UsageError(`${command}: "${text ?? ""}" is not ${what}`);
+    return Number(text);
+  };
+  const actor = cliActor();
+  try {
+    if (command === "correct") {
+      if (args.length !== 2) throw new UsageError("correct needs ID and INTENT; see 'correct --help'");
+      const r = await correctIntent(db, {
+        emailId: id(args[0], "an email id"),
+        intent: args[1],
+        actor,
+        note,
+        route: await routeOptions(config),
+      });
+      console.log(
+        r.changed
+          ? `email ${args[0]}: ${r.previous} → ${r.intent}; routed: ${
+            r.effects.map((f) => `${f.purpose} (${f.state}${f.reason ? `: ${f.reason}` : ""})`).join(", ") ||
+            "nothing to do"
+          }`
+          : `email ${args[0]}: ${r.intent} confirmed`,
+      );
+    } else if (command === "handled") {
+      if (args.length !== 1) throw new UsageError("handled needs one email ID");
+      const done = await markHandled(db, { emailId: id(args[0], "an email id"), actor, note });
+      console.log(done ? `email ${args[0]}: handled` : `email ${args[0]}: was handled already`);
+    } else {
+      if (args.length !== 1) throw new UsageError("release needs one effect ID");
+      const r = await releaseReply(db, {
+        effectId: id(args[0], "an effect id"),
+        actor,
+        note,
+        jobMaxAttempts: config.jobMaxAttempts,
+      });
+      console.log(`effect ${args[0]} of email ${r.emailId}: released; 'run' (or 'ingest') delivers it`);
+    }
+    return 0;
+  } catch (error) {
+    if (!(error instanceof ActionError)) throw error;
+    console.error(`${command}: ${error.message}`);
+    return 1;
+  }
 }
 
 // In a parse worker started from the bundle (which holds every module: see parse_worker.ts), import.meta.main

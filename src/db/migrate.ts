@@ -11,6 +11,7 @@ import m0005 from "../../sql/migrations/0005_queue_speed.sql" with { type: "text
 import m0006 from "../../sql/migrations/0006_delivery_fencing.sql" with { type: "text" };
 import m0007 from "../../sql/migrations/0007_ingest_identity.sql" with { type: "text" };
 import m0009 from "../../sql/migrations/0009_conversations.sql" with { type: "text" };
+import m0010 from "../../sql/migrations/0010_console.sql" with { type: "text" };
 
 /** Every migration in order. Add new files here; never edit or reorder landed ones. */
 export const MIGRATIONS: readonly { version: string; sql: string }[] = [
@@ -22,6 +23,7 @@ export const MIGRATIONS: readonly { version: string; sql: string }[] = [
   { version: "0006_delivery_fencing", sql: m0006 },
   { version: "0007_ingest_identity", sql: m0007 },
   { version: "0009_conversations", sql: m0009 },
+  { version: "0010_console", sql: m0010 },
 ];
 
 // Any constant works; it only has to be the same in every instance. ("sesd" in ASCII.)

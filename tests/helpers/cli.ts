@@ -25,6 +25,8 @@ export function childEnv(env: Record<string, string>): Record<string, string> {
     SEND_RATE: "1000",
     // Several daemons run at once in some tests: no fixed metrics port unless a test asks for one.
     METRICS_ADDR: "",
+    // Likewise no fixed console port (CONSOLE_ADDR default 127.0.0.1:8025).
+    CONSOLE_ADDR: "",
     ...env,
   };
 }

@@ -1,0 +1,100 @@
+/**
+ * Routing again after a person corrected an email's intent: the intent's handler and the reply policy, as the
+ * route job runs them, with two differences. The new effects' purposes end in `.c<N>` (the correction's
+ * number), so their idempotency keys (`email:<id>:<purpose>`) never collide with what was stored before and
+ * every correction is routed exactly once. And no second automatic reply: when the email already has a reply
+ * delivered, pending or failed (a failed one can be retried), the new reply is stored suppressed, with that
+ * reason. What was delivered stays delivered.
+ */
+import { EXCERPT_CHARS, type FollowUp, MAX_ITEMS, type ThreadLink } from "../act/conversation.ts";
+import { type Effect, plan, type Suppressed } from "../act/plan.ts";
+import { DELIVER_JOB, type RouteOptions } from "../act/route_job.ts";
+import type { Intent } from "../classify/intents.ts";
+import type { Queryable } from "../db/client.ts";
+import { listConversation } from "../db/conversations.ts";
+import type { EmailEffect } from "../db/console.ts";
+import { getEmailForRoute, type PlannedEffect, type StoredEffect, storeRoute } from "../db/effects.ts";
+import { ownText } from "../mail/own_text.ts";
+
+/** Why a corrected email gets no new automatic reply. */
+export const SECOND_REPLY_REASON =
+  "a correction never sends a second automatic reply: this email already has one (delivered, pending or failed)";
+
+/** The effects of a re-routing, with their new purposes; call inside the transaction that set the intent. */
+export async function rerouteCorrected(
+  tx: Queryable,
+  p: {
+    emailId: number;
+    correction: number;
+    thread: { conversationId: number | null; parentId: number | null; link: string | null };
+    existing: EmailEffect[];
+    options: RouteOptions;
+  },
+): Promise<StoredEffect[]> {
+  const e = await getEmailForRoute(tx, p.emailId);
+  if (!e) throw new Error(`Cannot route email ${p.emailId} again: no such email`);
+  const { conversationId, parentId, link } = p.thread;
+  const followUp: FollowUp | null = conversationId === null || parentId === null || link === null ? null : {
+    conversationId,
+    parentId,
+    link: link as ThreadLink,
+    items: await listConversation(tx, { conversationId, excerptChars: EXCERPT_CHARS, limit: MAX_ITEMS }),
+  };
+  const decided = plan({
+    id: e.id,
+    messageId: e.message_id,
+    messageIdGenerated: e.message_id_generated,
+    sender: e.sender,
+    senderName: e.sender_name,
+    replyTo: e.reply_to,
+    subject: e.subject,
+    body: e.body,
+    references: e.references,
+    intent: e.intent as Intent,
+    automated: e.automated === true,
+    autoReplyOk: e.auto_reply_ok === true,
+    reasons: e.rule_reasons,
+    receivedAt: e.received_at,
+    rawId: e.raw_id,
+    followUp,
+    ownText: followUp ? ownText({ body: e.body ?? "", subject: e.subject ?? "" }, { maxChars: 400 }) : "",
+  }, p.options);
+  const replied = p.existing.some((f) => f.kind === "reply" && f.state !== "suppressed");
+  const suffix = `.c${p.correction}`;
+  const effects: PlannedEffect[] = [
+    ...decided.suppressed.map((x) => suppressedReply(x, suffix)),
+    ...decided.effects.map((x): PlannedEffect =>
+      x.kind === "reply" && replied
+        ? suppressedReply({ purpose: x.purpose, reason: SECOND_REPLY_REASON, payload: x.payload }, suffix)
+        : {
+          ...renamed(x, suffix),
+          reason: null,
+          windowRecipient: x.kind === "reply" ? x.payload.to[0] ?? null : null,
+        }
+    ),
+  ];
+  return await storeRoute(tx, {
+    emailId: p.emailId,
+    effects,
+    windowMs: p.options.autoReplyWindowMs,
+    windowReason: "an automatic reply went to this sender within AUTO_REPLY_WINDOW",
+    deliver: { kind: DELIVER_JOB, maxAttempts: p.options.jobMaxAttempts },
+  });
+}
+
+function suppressedReply(x: Suppressed, suffix: string): PlannedEffect {
+  const r = renamed({ kind: "reply", purpose: x.purpose, payload: x.payload }, suffix);
+  return { ...r, reason: x.reason, windowRecipient: null };
+}
+
+/** The effect under its new purpose; a message's Message-ID names its purpose, so it changes with it. */
+function renamed<E extends Effect>(effect: E, suffix: string): E {
+  const purpose = effect.purpose + suffix;
+  if (effect.kind === "webhook") return { ...effect, purpose };
+  const payload = effect.payload as { message_id: string };
+  return {
+    ...effect,
+    purpose,
+    payload: { ...payload, message_id: payload.message_id.replace(`.${effect.purpose}@`, `.${purpose}@`) },
+  };
+}

@@ -1,0 +1,117 @@
+/**
+ * The console in a real Chromium (Debian's `chromium`, driven by puppeteer-core): log in, open Needs a
+ * person, open a hostile email (nothing may run or load from elsewhere), correct its intent and see the new
+ * route. Skipped, with a message, where no chromium is installed (`.ci/run` installs it).
+ */
+import assert from "node:assert/strict";
+import puppeteer from "puppeteer-core";
+import { Client, consoleFixture, emailId, HOSTILE, PASSWORD, question } from "./helpers/console.ts";
+
+function chromiumPath(): string | undefined {
+  for (const dir of (Deno.env.get("PATH") ?? "").split(":")) {
+    try {
+      if (Deno.statSync(`${dir}/chromium`).isFile) return `${dir}/chromium`;
+    } catch { /* not here */ }
+  }
+  return undefined;
+}
+
+const CHROMIUM = chromiumPath();
+if (!CHROMIUM) {
+  console.warn("console_browser_test: SKIPPED, no chromium on PATH (apt-get install -y chromium)");
+}
+
+Deno.test({
+  name: "in Chromium: log in, open the hostile email inert, correct its intent and see the new route",
+  ignore: !CHROMIUM,
+  // puppeteer keeps its WebSocket and child process open between steps; they are closed in finally.
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    await using f = await consoleFixture({ "q1.eml": question(1), "h.eml": HOSTILE });
+    const id = await emailId(f.t, "<hostile-1@evil.example>");
+    const profile = await Deno.makeTempDir({ prefix: "chromium-" });
+    const browser = await puppeteer.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        `--user-data-dir=${profile}`,
+      ],
+    });
+    try {
+      const page = await browser.newPage();
+      await page.setViewport({ width: 1280, height: 900 });
+      const dialogs: string[] = [];
+      page.on("dialog", async (d) => {
+        dialogs.push(d.message());
+        await d.dismiss();
+      });
+      const elsewhere: string[] = [];
+      page.on("request", (r) => {
+        if (!r.url().startsWith(f.base)) elsewhere.push(r.url());
+      });
+      const blocked: string[] = [];
+      page.on("console", (m) => {
+        if (/Content Security Policy/i.test(m.text())) blocked.push(m.text());
+      });
+
+      await page.goto(`${f.base}/folders/needs_person`);
+      assert.ok(page.url().startsWith(`${f.base}/login`), "no session: the login page");
+      await page.type("input[name=password]", PASSWORD);
+      await Promise.all([page.waitForNavigation(), page.click("button[type=submit]")]);
+      assert.equal(page.url(), `${f.base}/folders/needs_person`, "back where it was asked for");
+      assert.ok((await page.content()).includes(`href="/emails/${id}"`));
+      await page.screenshot({ path: "/tmp/console-needs-person.png" });
+
+      await Promise.all([page.waitForNavigation(), page.click(`a[href="/emails/${id}"]`)]);
+      // Give anything that could run a moment to do so.
+      await new Promise((r) => setTimeout(r, 500));
+      const ran = await page.evaluate(() => ({
+        scripts: document.scripts.length,
+        images: document.images.length,
+        forms: [...document.forms].map((form) => form.getAttribute("action")),
+      }));
+      assert.deepEqual(dialogs, [], "no dialog fired");
+      assert.deepEqual(elsewhere, [], "no request left the console");
+      assert.equal(ran.scripts, 0);
+      assert.equal(ran.images, 0);
+      assert.ok(ran.forms.every((a) => a?.startsWith("/")), `only our own forms: ${ran.forms}`);
+      const heading = await page.$eval("h1", (h) => h.textContent);
+      assert.match(heading ?? "", /⟨U\+202E⟩gpj\.exe/);
+      await page.screenshot({ path: "/tmp/console-hostile-email.png", fullPage: false });
+
+      await page.select("select[name=intent]", "unknown");
+      await Promise.all([page.waitForNavigation(), page.click("form[action$='/correct'] button")]);
+      assert.equal(page.url(), `${f.base}/emails/${id}?done=corrected`);
+      await f.drain();
+      await page.reload();
+      const text = await page.$eval("main", (m) => m.textContent ?? "");
+      assert.match(text, /Intent corrected/);
+      assert.match(text, /triage\.c1/, "the new route: a triage hand-off");
+      assert.match(text, /speak_to_human → unknown/, "the audit trail");
+      await page.screenshot({ path: "/tmp/console-corrected.png", fullPage: true });
+      assert.deepEqual(dialogs, []);
+      assert.deepEqual(elsewhere, []);
+
+      // A form posted with the browser's session but without its CSRF token: refused.
+      const forger = new Client(f.base);
+      const cookie = (await browser.cookies()).find((c) => c.name === "sdb_session")!;
+      assert.equal(cookie.httpOnly, true);
+      assert.equal(cookie.sameSite, "Strict");
+      forger.cookie = `${cookie.name}=${cookie.value}`;
+      const forged = await forger.post(`/emails/${id}/handled`, { note: "forged" });
+      await forged.body?.cancel();
+      assert.equal(forged.status, 403);
+    } finally {
+      await browser.close();
+      await Deno.remove(profile, { recursive: true }).catch(() => {});
+    }
+  },
+});
