@@ -261,6 +261,17 @@ Deno.test("conversations without headers, after a hand-off, from a colleague, an
     }, "Thanks, that's all I needed!\r\n\r\nAl"),
   );
 
+  // A stranger naming our reply to Bo (our Message-IDs are predictable) is not closed: a person sees it.
+  await ingest(
+    "8.eml",
+    mail({
+      From: "eve@other.example",
+      To: "hello@frflashy.com",
+      Subject: "Re: Pricing",
+      "Message-ID": "<eve@o>",
+      "In-Reply-To": ours,
+    }, "Thanks!"),
+  );
   const rows = new Map((await emails(t.db)).map((r) => [r.message_id, r]));
   for (const r of rows.values()) assertRule(r);
   const get = (id: string) => rows.get(id)!;
@@ -283,6 +294,8 @@ Deno.test("conversations without headers, after a hand-off, from a colleague, an
   assert.equal(get("<thx@c>").disposition, "answered");
   assert.match(get("<thx@c>").closed_reason ?? "", /only thanks us/);
   assert.deepEqual(get("<thx@c>").delivered, []);
+  assert.equal(get("<eve@o>").thread_link, "our_reply");
+  assert.equal(get("<eve@o>").disposition, "with_person");
   // Bo got one automatic reply in all, Al one, Cy an acknowledgement at most.
   const to = (await autoReplies(outbox)).map((r) => r.mail.recipients[0]).sort();
   assert.deepEqual(to.filter((a) => a !== "cy@shop.example"), ["al@client.example", "bo@client.example"]);

@@ -48,30 +48,34 @@ export function threadRefs(inReplyTo: string | null, references: string | null):
   return out;
 }
 
-/** Words that, in a short follow-up, say there is more to do: then it is never closed as a thank-you. */
-const MORE = new RegExp(
-  String
-    .raw`\?|\b(but|however|still|yet|though|although|not|no|don't|doesn't|didn't|can't|cannot|won't|isn't|` +
+/** A thank-you and nothing else: the phrase, what it thanks for, and a closing word. Lower-cased input. */
+const THANKS_ONLY = new RegExp(
+  String.raw`^(?:(?:ok|okay|great|perfect|got it|all good|many|hi|hello)[,!.]* )*` +
+    String.raw`(?:thanks?|thank you|thx|ty|cheers|merci|danke|gracias)` +
+    String.raw`(?: (?:a lot|so much|very much|again|guys|team|you all))*` +
     String
-      .raw`wasn't|problem|issue|error|wrong|help|question|please|pls|could|would|can|how|what|when|where|why|` +
-    String
-      .raw`which|who|also|another|more|again|unsubscribe|cancel|refund|urgent|mais|pero|aber|nicht|pas)\b`,
-  "i",
+      .raw`(?: for (?:the|your) (?:quick |fast |kind )?(?:reply|answer|response|help|info|information|links?))?` +
+    String.raw`[!.,]*(?: (?:that's|that is) all i needed[!.]*)?` +
+    String.raw`(?: (?:best|regards|best regards|kind regards|cheers|br|--)[,!.]*)?$`,
 );
-const THANKS =
-  /^(many |thanks? a lot|thanks? so much|thank you( so much| very much)?|thanks|thx|ty|cheers|merci|danke|gracias|great|perfect|awesome|got it|that's all|that is all|all good)\b/i;
 
 /**
- * True when a follow-up's own text (quotes and signature already removed) only thanks us: short, starts
- * with thanks, and holds no question, negation or request. Deliberately narrow: when unsure the email goes to
- * a person, which costs a minute; a question closed by mistake costs a customer.
+ * True when a follow-up only thanks us: once quoted lines (">") and the "On … wrote:" line are set aside,
+ * everything left is a thank-you phrase (THANKS_ONLY), and at most a last line with one or two capitalised
+ * names ("Jo", "Ann Lee"). Deliberately narrow, and read from the whole body (text written below the quote or a
+ * sign-off counts): "Thanks. I was charged twice." or "Thanks!\n> …\nStill locked out" go to a person. When
+ * unsure the email goes to a person, which costs a minute; a question closed by mistake costs a customer.
  */
-export function isThanksOnly(ownText: string): boolean {
-  const text = ownText.replace(/\s+/g, " ").trim();
-  if (text.length === 0 || text.length > 160) return false;
-  if (!THANKS.test(text)) return false;
-  // The greeting and the name after it are fine; any sentence with more to say is not.
-  return !MORE.test(text);
+export function isThanksOnly(body: string): boolean {
+  if (body.length > 20_000) return false;
+  const lines = body.split(/\r?\n/)
+    .filter((l) => !/^\s*>/.test(l) && !/\bwrote:\s*$|^-{2,} ?original message/i.test(l))
+    .map((l) => l.trim()).filter((l) => l !== "");
+  // A signature: a last line of its own with one or two capitalised names ("Jo", "Ann Lee").
+  if (lines.length > 1 && /^\p{Lu}[\p{Ll}'’-]+(?: \p{Lu}[\p{Ll}'’-]+)?$/u.test(lines.at(-1)!)) lines.pop();
+  const own = lines.join(" ").replace(/\s+/g, " ");
+  if (own.length === 0 || own.length > 120) return false;
+  return THANKS_ONLY.test(own.toLowerCase());
 }
 
 /** Text on one line, at most `max` characters (hostile mail must not add lines to what we write). */

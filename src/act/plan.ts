@@ -185,7 +185,11 @@ function followUpPlan(email: RoutableEmail, followUp: FollowUp, config: PlanConf
     payload: e.payload as MessagePayload,
   }));
   if (isSpam(email)) return { effects: [], suppressed };
-  if (followUp.link === "our_reply" && isThanksOnly(email.ownText ?? "")) {
+  // Closed only when our reply went to this very sender (a stranger can name our predictable Message-IDs).
+  const ourCustomer = followUp.items.some((m) =>
+    m.kind === "email" && m.emailId !== email.id && m.from.toLowerCase() === email.sender.toLowerCase()
+  );
+  if (followUp.link === "our_reply" && ourCustomer && isThanksOnly(email.body ?? "")) {
     return {
       effects: [],
       suppressed,
