@@ -30,8 +30,6 @@ export interface RoutableEmail {
   rawId: number;
   /** Set when the email follows earlier messages (it answers our reply, or an earlier email). */
   followUp?: FollowUp | null;
-  /** The sender's own text (quotes and signature removed), for telling a thank-you apart. */
-  ownText?: string;
 }
 
 /** The settings routing needs. */

@@ -4,13 +4,20 @@
  * trace (the job runs again); after it, the deliver jobs carry on: no effect is lost or doubled.
  */
 import type { Intent } from "../classify/intents.ts";
+import type { Queryable } from "../db/client.ts";
 import { linkConversation, listConversation } from "../db/conversations.ts";
-import { getEmailForRoute, markEmailProcessedIfDone, type PlannedEffect, storeRoute } from "../db/effects.ts";
+import {
+  type EmailForRoute,
+  getEmailForRoute,
+  markEmailProcessedIfDone,
+  type PlannedEffect,
+  storeRoute,
+} from "../db/effects.ts";
 import { type JobHandler, PermanentError } from "../jobs/types.ts";
 import { ownText } from "../mail/own_text.ts";
 import { count } from "../metrics.ts";
-import { EXCERPT_CHARS, type FollowUp, MAX_ITEMS, threadRefs } from "./conversation.ts";
-import { plan, type PlanConfig } from "./plan.ts";
+import { EXCERPT_CHARS, type FollowUp, MAX_ITEMS, type ThreadLink, threadRefs } from "./conversation.ts";
+import { plan, type PlanConfig, type RoutableEmail } from "./plan.ts";
 
 /** The job kinds of this stage. */
 export const ROUTE_JOB = "route";
@@ -37,41 +44,12 @@ export function routeJobHandler(options: RouteOptions): JobHandler {
       refs: threadRefs(e.in_reply_to, e.references),
       guessWindowMs: options.conversationGuessWindowMs,
     });
-    const followUp: FollowUp | null = link.parent_id === null || link.link === null ? null : {
+    const followUp = await conversationOf(db, {
       conversationId: link.conversation_id,
       parentId: link.parent_id,
       link: link.link,
-      // Each email as its sender's own words: the quoted history would repeat the messages before it.
-      items: (await listConversation(db, {
-        conversationId: link.conversation_id,
-        excerptChars: EXCERPT_CHARS * 4,
-        limit: MAX_ITEMS,
-      })).map((m) => ({
-        ...m,
-        excerpt: m.kind === "email"
-          ? ownText({ body: m.excerpt }, { maxChars: EXCERPT_CHARS }) || m.excerpt
-          : m.excerpt,
-      })),
-    };
-    const decided = plan({
-      id: e.id,
-      messageId: e.message_id,
-      messageIdGenerated: e.message_id_generated,
-      sender: e.sender,
-      senderName: e.sender_name,
-      replyTo: e.reply_to,
-      subject: e.subject,
-      body: e.body,
-      references: e.references,
-      intent: e.intent as Intent,
-      automated: e.automated === true,
-      autoReplyOk: e.auto_reply_ok === true,
-      reasons: e.rule_reasons,
-      receivedAt: e.received_at,
-      rawId: e.raw_id,
-      followUp,
-      ownText: followUp ? ownText({ body: e.body ?? "", subject: e.subject ?? "" }, { maxChars: 400 }) : "",
-    }, options);
+    });
+    const decided = plan(routable(e, followUp), options);
 
     const effects: PlannedEffect[] = [
       ...decided.suppressed.map((x) => ({
@@ -129,4 +107,51 @@ function suppressionReason(text: string): string {
   if (/spam|virus/i.test(text)) return "spam_or_virus";
   if (text.includes("auto_reply_ok is false")) return "unsafe";
   return "other";
+}
+
+/** The conversation an email follows, its earlier emails as their senders' own words; null when it starts one. */
+export async function conversationOf(
+  q: Queryable,
+  t: { conversationId: number | null; parentId: number | null; link: string | null },
+): Promise<FollowUp | null> {
+  if (t.conversationId === null || t.parentId === null || t.link === null) return null;
+  const items = await listConversation(q, {
+    conversationId: t.conversationId,
+    excerptChars: EXCERPT_CHARS * 4,
+    limit: MAX_ITEMS,
+  });
+  return {
+    conversationId: t.conversationId,
+    parentId: t.parentId,
+    link: t.link as ThreadLink,
+    // The quoted history would repeat the messages before it.
+    items: items.map((m) => ({
+      ...m,
+      excerpt: m.kind === "email"
+        ? ownText({ body: m.excerpt }, { maxChars: EXCERPT_CHARS }) || m.excerpt
+        : m.excerpt,
+    })),
+  };
+}
+
+/** The email as routing sees it. */
+export function routable(e: EmailForRoute, followUp: FollowUp | null): RoutableEmail {
+  return {
+    id: e.id,
+    messageId: e.message_id,
+    messageIdGenerated: e.message_id_generated,
+    sender: e.sender,
+    senderName: e.sender_name,
+    replyTo: e.reply_to,
+    subject: e.subject,
+    body: e.body,
+    references: e.references,
+    intent: e.intent as Intent,
+    automated: e.automated === true,
+    autoReplyOk: e.auto_reply_ok === true,
+    reasons: e.rule_reasons,
+    receivedAt: e.received_at,
+    rawId: e.raw_id,
+    followUp,
+  };
 }

@@ -6,15 +6,11 @@
  * delivered, pending or failed (a failed one can be retried), the new reply is stored suppressed, with that
  * reason. What was delivered stays delivered.
  */
-import { EXCERPT_CHARS, type FollowUp, MAX_ITEMS, type ThreadLink } from "../act/conversation.ts";
 import { type Effect, plan, type Suppressed } from "../act/plan.ts";
-import { DELIVER_JOB, type RouteOptions } from "../act/route_job.ts";
-import type { Intent } from "../classify/intents.ts";
+import { conversationOf, DELIVER_JOB, routable, type RouteOptions } from "../act/route_job.ts";
 import type { Queryable } from "../db/client.ts";
-import { listConversation } from "../db/conversations.ts";
 import type { EmailEffect } from "../db/console.ts";
 import { getEmailForRoute, type PlannedEffect, type StoredEffect, storeRoute } from "../db/effects.ts";
-import { ownText } from "../mail/own_text.ts";
 
 /** Why a corrected email gets no new automatic reply. */
 export const SECOND_REPLY_REASON =
@@ -33,32 +29,7 @@ export async function rerouteCorrected(
 ): Promise<StoredEffect[]> {
   const e = await getEmailForRoute(tx, p.emailId);
   if (!e) throw new Error(`Cannot route email ${p.emailId} again: no such email`);
-  const { conversationId, parentId, link } = p.thread;
-  const followUp: FollowUp | null = conversationId === null || parentId === null || link === null ? null : {
-    conversationId,
-    parentId,
-    link: link as ThreadLink,
-    items: await listConversation(tx, { conversationId, excerptChars: EXCERPT_CHARS, limit: MAX_ITEMS }),
-  };
-  const decided = plan({
-    id: e.id,
-    messageId: e.message_id,
-    messageIdGenerated: e.message_id_generated,
-    sender: e.sender,
-    senderName: e.sender_name,
-    replyTo: e.reply_to,
-    subject: e.subject,
-    body: e.body,
-    references: e.references,
-    intent: e.intent as Intent,
-    automated: e.automated === true,
-    autoReplyOk: e.auto_reply_ok === true,
-    reasons: e.rule_reasons,
-    receivedAt: e.received_at,
-    rawId: e.raw_id,
-    followUp,
-    ownText: followUp ? ownText({ body: e.body ?? "", subject: e.subject ?? "" }, { maxChars: 400 }) : "",
-  }, p.options);
+  const decided = plan(routable(e, await conversationOf(tx, p.thread)), p.options);
   const replied = p.existing.some((f) => f.kind === "reply" && f.state !== "suppressed");
   const suffix = `.c${p.correction}`;
   const effects: PlannedEffect[] = [
