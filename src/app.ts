@@ -35,6 +35,7 @@ export async function openDatabase(config: Config, options: { migrate?: boolean 
       // bound, 12 87-89%, 40 84-85%). Classify jobs hold none while the model answers.
       max: config.databasePoolSize,
       answerTimeoutMs: ANSWER_TIMEOUT_MS,
+      connectTimeoutS: config.databaseConnectTimeoutMs / 1000,
       onError: (error) =>
         logger.warn(
           "A PostgreSQL connection broke mid-write (postgres.js 3.4.9); replaced the pool: {error}",

@@ -9,6 +9,7 @@ export interface Config {
   databaseUrl: string | undefined;
   databaseSchema: string | undefined;
   databasePoolSize: number;
+  databaseConnectTimeoutMs: number;
   dataDir: string;
   sesBucket: string | undefined;
   sesPrefix: string;
@@ -92,6 +93,11 @@ export const CONFIG_VARS: readonly VarSpec[] = [
     name: "DATABASE_POOL_SIZE",
     default: "6",
     description: "PostgreSQL connections per instance (1–100), plus one for LISTEN; queries beyond pipeline.",
+  },
+  {
+    name: "DATABASE_CONNECT_TIMEOUT",
+    default: "10s",
+    description: "A connection attempt with no answer after this fails and is retried (within 0.5 s).",
   },
   {
     name: "DATA_DIR",
@@ -405,6 +411,7 @@ export function loadConfig(env: (name: string) => string | undefined = (n) => De
     ),
     databaseSchema: opt("DATABASE_SCHEMA"),
     databasePoolSize: int("DATABASE_POOL_SIZE", 1, 100),
+    databaseConnectTimeoutMs: duration("DATABASE_CONNECT_TIMEOUT", 1000),
     dataDir: str("DATA_DIR"),
     sesBucket: opt("SES_BUCKET"),
     sesPrefix: str("SES_PREFIX"),

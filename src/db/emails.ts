@@ -4,6 +4,10 @@ import type { Queryable } from "./client.ts";
 import type { NextJob } from "./jobs.ts";
 import storeRawMessageSql from "../../sql/queries/raw_messages/store_raw_message.sql" with { type: "text" };
 import getRawMessageSql from "../../sql/queries/raw_messages/get_raw_message.sql" with { type: "text" };
+import getRawSliceSql from "../../sql/queries/raw_messages/get_raw_slice.sql" with { type: "text" };
+import storeRawUploadSql from "../../sql/queries/raw_messages/store_raw_upload.sql" with { type: "text" };
+import insertRawPieceSql from "../../sql/queries/raw_uploads/insert_raw_piece.sql" with { type: "text" };
+import deleteRawUploadSql from "../../sql/queries/raw_uploads/delete_raw_upload.sql" with { type: "text" };
 import linkRawMessageSql from "../../sql/queries/raw_messages/link_raw_message.sql" with { type: "text" };
 import storeEmailSql from "../../sql/queries/emails/store_email.sql" with { type: "text" };
 import findEmailIdSql from "../../sql/queries/emails/find_email_id.sql" with { type: "text" };
@@ -51,21 +55,54 @@ export interface RawMessageRow {
 }
 
 /**
+ * Bytes sent or read in one piece at most. A message's bytes cross the wire as base64 (a third larger), and
+ * postgres.js copies a parameter and a result value once or twice more: sent whole, a 40 MB message took
+ * ~130 MiB to store and as much to read back (bench/large_steps.ts); in 1 MiB pieces, a few MiB each.
+ */
+export const RAW_PIECE_BYTES = 1024 * 1024;
+
+/** Messages above this are stored and read in pieces; below, one statement each way (no extra round trips). */
+export const RAW_WHOLE_MAX_BYTES = 4 * RAW_PIECE_BYTES;
+
+/**
  * Stores a delivery with its parse job (key `<kind>:raw:<id>`) in one statement; returns the stored row, or
- * undefined when its source key was stored before.
+ * undefined when its source key was stored before. Bytes over {@linkcode RAW_WHOLE_MAX_BYTES} are sent first
+ * in pieces (raw_uploads), which that statement joins.
  */
 export async function storeRawMessage(
   q: Queryable,
   p: RawMessageParams,
   parse: NextJob,
 ): Promise<RawMessageRow | undefined> {
-  const { rows } = await q.query<{ id: number; received_at: Date }>(storeRawMessageSql, [
+  if (p.raw !== null && p.raw.length > RAW_WHOLE_MAX_BYTES) {
+    const uploadId = crypto.randomUUID();
+    try {
+      for (let n = 0; n * RAW_PIECE_BYTES < p.raw.length; n++) {
+        const piece = p.raw.subarray(n * RAW_PIECE_BYTES, (n + 1) * RAW_PIECE_BYTES);
+        await q.query(insertRawPieceSql, [uploadId, n, toBase64(piece)]);
+      }
+      return await storeRawRow(q, p, parse, storeRawUploadSql, uploadId);
+    } finally {
+      await q.query(deleteRawUploadSql, [uploadId]);
+    }
+  }
+  return await storeRawRow(q, p, parse, storeRawMessageSql, p.raw === null ? null : toBase64(p.raw));
+}
+
+async function storeRawRow(
+  q: Queryable,
+  p: RawMessageParams,
+  parse: NextJob,
+  sql: string,
+  raw: string | null,
+): Promise<RawMessageRow | undefined> {
+  const { rows } = await q.query<{ id: number; received_at: Date }>(sql, [
     p.sourceKey,
     p.source,
     p.location,
     p.sha256,
     p.sizeBytes,
-    p.raw === null ? null : toBase64(p.raw),
+    raw,
     p.error,
     p.verdicts ? JSON.stringify(p.verdicts) : null,
     parse.kind,
@@ -86,11 +123,28 @@ export async function storeRawMessage(
   };
 }
 
-/** Reads a stored delivery with its bytes. */
+/** Reads a stored delivery with its bytes; over {@linkcode RAW_WHOLE_MAX_BYTES}, in pieces into one array. */
 export async function getRawMessage(q: Queryable, id: number): Promise<RawMessageRow | undefined> {
-  const row =
-    (await q.query<Omit<RawMessageRow, "raw"> & { raw: string | null }>(getRawMessageSql, [id])).rows[0];
-  return row && { ...row, raw: row.raw === null ? null : fromBase64(row.raw) };
+  const { rows } = await q.query<
+    Omit<RawMessageRow, "raw"> & { raw: string | null; raw_length: number | null }
+  >(
+    getRawMessageSql,
+    [id, RAW_WHOLE_MAX_BYTES],
+  );
+  if (!rows[0]) return undefined;
+  const { raw_length: length, raw: text, ...row } = rows[0];
+  if (text !== null || length === null) return { ...row, raw: text === null ? null : fromBase64(text) };
+  const raw = new Uint8Array(length);
+  for (let at = 0; at < length; at += RAW_PIECE_BYTES) {
+    const piece = (await q.query<{ piece: string }>(getRawSliceSql, [id, at, RAW_PIECE_BYTES])).rows[0]
+      ?.piece;
+    if (piece === undefined) throw new Error(`Cannot read delivery ${id}: it was deleted while being read`);
+    const { written } = raw.subarray(at).setFromBase64(piece);
+    if (written !== Math.min(RAW_PIECE_BYTES, length - at)) {
+      throw new Error(`Cannot read delivery ${id}: its bytes changed while being read`);
+    }
+  }
+  return { ...row, raw };
 }
 
 /** Records the email a delivery became or duplicated. */

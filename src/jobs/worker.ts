@@ -116,6 +116,13 @@ const FLUSH_DELAY_MS = 5;
  */
 const LOOP_QUERY_TIMEOUT_MS = 15_000;
 
+/**
+ * Longest pause between two claims (or two flushes) while the database fails. A refused claim costs nothing;
+ * with a 30 s cap the few failures of a fast restart (~1 s down) left the loop asleep up to 8 s after the
+ * server was back (tests/db_restart_test.ts).
+ */
+const LOOP_RETRY_CAP_MS = 2_000;
+
 function limited<T>(what: string, promise: Promise<T>): Promise<T> {
   return withTimeout(
     promise,
@@ -337,7 +344,7 @@ export class Worker {
       } catch (error) {
         // The database is down or restarting: keep the jobs we have, and try again with a growing pause.
         failures++;
-        const pause = backoffMs(failures, { baseMs: 500, capMs: 30_000 });
+        const pause = backoffMs(failures, { baseMs: 250, capMs: LOOP_RETRY_CAP_MS });
         logger.error("Cannot claim jobs (attempt {failures}), retrying in {pause} ms: {error}", {
           failures,
           pause,
@@ -522,7 +529,7 @@ export class Worker {
         // renewed; try again with a growing pause.
         this.#flushing = undefined;
         this.#flushFailures++;
-        const pause = backoffMs(this.#flushFailures, { baseMs: 500, capMs: 30_000 });
+        const pause = backoffMs(this.#flushFailures, { baseMs: 250, capMs: LOOP_RETRY_CAP_MS });
         logger.error("Cannot mark {count} jobs done (attempt {failures}), retrying in {pause} ms: {error}", {
           count: this.#finished.length,
           failures: this.#flushFailures,

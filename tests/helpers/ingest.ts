@@ -62,7 +62,7 @@ export async function emailsByFile(db: Db): Promise<Map<string, EmailRow>> {
 /** Counts rows of a table. */
 export async function count(
   db: Db,
-  table: "emails" | "raw_messages" | "jobs",
+  table: "emails" | "raw_messages" | "jobs" | "raw_uploads",
   where = "true",
 ): Promise<number> {
   return (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table} WHERE ${where}`)).rows[0].n;
