@@ -5,6 +5,7 @@
 import PostalMime from "postal-mime";
 import { ELIDE_MIN_BYTES, elideAttachmentBodies } from "./elide_attachments.ts";
 import { htmlToText } from "./html_text.ts";
+import { normalizeLineEndings } from "./line_endings.ts";
 
 /** An attachment as stored in the row: metadata only; the bytes stay in the raw message. */
 export interface AttachmentMeta {
@@ -58,8 +59,10 @@ export interface ParseOptions {
 }
 
 /** Parses one raw message. */
-export async function parseEmail(raw: Uint8Array, options: ParseOptions = {}): Promise<ParsedEmail> {
+export async function parseEmail(stored: Uint8Array, options: ParseOptions = {}): Promise<ParsedEmail> {
   const problems: string[] = [];
+  // Bare-CR endings would hide every header from the parser; the stored bytes stay as they came.
+  const raw = normalizeLineEndings(stored);
   if (raw.length === 0) problems.push("empty message (0 bytes)");
   else if (looksBinary(raw)) problems.push("binary data, not a text e-mail message");
 
