@@ -60,9 +60,14 @@ const DSN_PHRASES: [string, RegExp][] = [
   ],
   [
     "courier",
-    /this is a delivery status notification from .{1,200}running the courier mail server|courier mail server at .{1,200} has received/,
+    /this is a delivery status notification from [\s\S]{1,200}?running the courier mail server|courier mail server at .{1,200} has received/,
   ],
   ["lotus", /was not delivered to:|not listed in (?:domino directory|public name & address book)/],
+  ["groupwise", /the message that you sent was undeliverable to the following/],
+  [
+    "localised",
+    /votre message n'a pas pu etre (?:remis|distribue)|les destinataires suivants sont injoignables|la remise a (?:echoue|ces destinataires)|ihre nachricht (?:konnte|hat) (?:einige oder alle empfanger )?nicht (?:zugestellt werden|erreicht)|die zustellung an (?:folgende|diese) empfanger .{0,40}ist fehlgeschlagen|no se (?:ha )?(?:pudo|podido) entregar (?:su|el) mensaje|su mensaje no (?:pudo|ha podido) ser entregado|la entrega a los siguientes destinatarios (?:ha )?(?:fallo|produjo un error)/,
+  ],
   [
     "japanese",
     /送信できませんでした|配信できませんでした|宛先不明|宛先のメールアドレスが見つかりません|配送に失敗|届きませんでした/,
