@@ -87,9 +87,12 @@ const WEAK_DSN_PHRASES: [string, RegExp][] = [
   ["smtp-transcript", /(?:^|\n)(?:<<< |diagnostic-code: (?:smtp; ?)?)?[45]\d\d[ -][45]\.\d{1,3}\.\d{1,3} /],
 ];
 
-/** Complaint and abuse reports that are not ARF (no message/feedback-report part). */
+/** Complaint and abuse reports that are not ARF (no message/feedback-report part): subjects no person writes. */
 const REPORT_SUBJECT =
-  /^(?:\[?(?:fw|fwd)?:?\s*)?(?:complaint about message from \d{1,3}(?:\.\d{1,3}){3}|(?:e-?mail |spam |junk mail |abuse )?(?:abuse|spam|complaint|feedback) report\b|\[spamcop|spam complaint|abuse complaint|report domain: .{1,200} submitter: |scomp|fbl\b)/;
+  /^(?:complaint about message from \d{1,3}(?:\.\d{1,3}){3}|\[spamcop|report domain: .{1,200} submitter: |client tos notification|email abuse report for)/;
+/** Subjects a person could also write ("Spam report"): they count with an attached original or a report sender. */
+const WEAK_REPORT_SUBJECT =
+  /^(?:(?:e-?mail |spam |junk mail |abuse )?(?:abuse|spam|complaint|feedback) report\b|spam complaint|abuse complaint|fbl\b)/;
 const REPORT_BODY =
   /this is an? (?:e-?mail )?(?:abuse|spam|complaint) report|email abuse report for an email message|received a complaint (?:from one of our users|about (?:a |an )?(?:message|e-?mail))|the attached (?:message|e-?mail) (?:was|has been) (?:reported|marked) as (?:spam|junk|abuse)|marked (?:this|the attached) (?:message|e-?mail) as (?:spam|junk)|user (?:has )?(?:reported|marked) (?:this|the attached|your) (?:message|e-?mail)|feedback loop|this is a dmarc aggregate report/;
 
@@ -103,11 +106,11 @@ const VACATION_BODY =
 
 /** Subjects that say out-of-office, but which a person could also write: need a body sentence too. */
 const VACATION_SUBJECT =
-  /^(?:re:\s*)?(?:auto(?:matic|mated)? ?(?:reply|response|answer)|autosvar|away|absent|absence|abwesend|abwesenheit|urlaub|vacation|on vacation|on holiday|on leave|annual leave|out of (?:the )?office|ooo|conges|en conges|absence du bureau|ausente|de vacaciones|vacaciones|fuera de (?:la )?oficina|nicht im buro|ausser haus)\b/;
+  /^(?:re:\s*)?(?:auto(?:matic|mated)? ?(?:reply|response|answer)|autosvar|away|absent|absence|abwesend|abwesenheit(?:snotiz)?|urlaub|vacation|on vacation|on holiday|on leave|annual leave|out of (?:the )?office|ooo|conges|en conges|absence du bureau|ausente|de vacaciones|vacaciones|fuera de (?:la )?oficina|nicht im buro|ausser haus)(?:$|\s*[:(\-–]|\s+(?:from|until|till|du|jusqu|bis|vom|ab|hasta|desde|\d))/;
 
 /** Subjects no person writes: Lotus Notes' "AUTO: … is out of the office", ticket desks' acknowledgements. */
 const AUTO_SUBJECT =
-  /^(?:auto:\s|autoreply\b|auto-reply\b|automatic reply\b|automated reply\b|auto response\b|auto-response\b|autoresponse\b|(?:\[[^\]]{1,40}\]\s*)?(?:we(?:'ve| have) received your (?:request|message|e-?mail|enquiry|inquiry)|your request (?:has been|was) received|request received|ticket (?:received|created|#?\d+ (?:has been )?(?:received|created|opened)))|mail system error\b|failure notice\b|warning: (?:could not send message|message .{1,100} delayed)|delayed mail\b|delivery (?:notification|failure|report|delayed|status)\b|nondeliverable\b|non[- ]?delivery\b|message (?:not delivered|delivery failure)\b|notice: mail delivery status|undeliverable mail\b|undelivered mail\b|mail could not be delivered|returned to sender\b|mail delivery (?:failed|failure)\b)/;
+  /^(?:auto:\s|autoreply\b|auto-reply\b|automatic reply\b|automated reply\b|auto response\b|auto-response\b|autoresponse\b|(?:\[[^\]]{1,40}\]\s*)?(?:we(?:'ve| have) received your (?:request|message|e-?mail|enquiry|inquiry)|your request (?:has been|was) received|request received|ticket (?:received|created|#?\d+ (?:has been )?(?:received|created|opened)))|mail system error\b|failure notice\b|warning: (?:could not send message|message .{1,100} delayed)|delayed mail\b|delivery (?:notification|failure|delayed|status)\b|nondeliverable\b|non[- ]?delivery\b|message (?:not delivered|delivery failure)\b|notice: mail delivery status|undeliverable mail\b|undelivered mail\b|mail could not be delivered|mail delivery (?:failed|failure)\b)/;
 
 /** Read receipts (MDNs) sent without multipart/report: a "Read:" subject and the receipt's sentence. */
 const READ_SUBJECT =
@@ -115,9 +118,12 @@ const READ_SUBJECT =
 const READ_BODY =
   /\bwas read on\b|\bwas deleted without being read|this is a (?:return|read) receipt|wurde am .{1,60} gelesen|a ete lu le|fue leido el|return receipt/;
 
-/** Auto-acknowledgements of ticket desks and autoresponders. */
+/** Auto-acknowledgements of ticket desks and autoresponders, in the four languages. */
 const AUTO_ACK_BODY =
-  /\bthis is an? (?:auto(?:matic|mated)(?:ally[- ]generated)?|automatically[- ]generated|system[- ]generated) (?:reply|response|message|e-?mail|notification|acknowledge?ment)|\b(?:please )?do not reply (?:directly )?to this (?:e-?mail|message|automated)|this (?:mailbox|address|e-?mail address) is (?:not monitored|unattended)|merci de ne pas repondre a (?:ce|cet) (?:message|e-?mail|courriel)|por favor,? no (?:responda|responder) a este (?:mensaje|correo)|bitte antworten sie nicht auf diese/;
+  /\bthis is an? (?:auto(?:matic|mated)(?:ally[- ]generated)?|automatically[- ]generated|system[- ]generated) (?:reply|response|message|e-?mail|notification|acknowledge?ment)|this (?:mailbox|address|e-?mail address) is (?:not monitored|unattended)|ceci est (?:une reponse|un message|un accuse de reception) automatique|(?:esta|este) es (?:una respuesta|un mensaje) automatic[oa]|dies ist eine automatisch(?:e|generierte) (?:antwort|nachricht|e-?mail)/;
+/** "Do not reply to this e-mail": a person may write it too, so it counts only beside another sign. */
+const NO_REPLY_BODY =
+  /\b(?:please )?do not reply (?:directly )?to this (?:e-?mail|message)|merci de ne pas repondre a (?:ce|cet) (?:message|e-?mail|courriel)|por favor,? no (?:responda|responder) a este (?:mensaje|correo)|bitte antworten sie nicht auf diese/;
 
 /** The block postal-mime writes where it inlined an attached message (message/rfc822 part). */
 const INLINED_MESSAGE =
@@ -144,17 +150,21 @@ export function contentReasons(
     INLINED_MESSAGE.test(lead) ||
     INLINED_MESSAGE.test(fold((mail.body ?? "").slice(0, 20_000)).replace(/\r\n?/g, "\n"));
   if (REPORT_SUBJECT.test(subject)) reasons.push("subject:report");
-  else if (original && REPORT_BODY.test(lead)) reasons.push("body:report+attached-message");
+  else if ((original || options.systemSender) && WEAK_REPORT_SUBJECT.test(subject)) {
+    reasons.push("subject:report+attached-message");
+  } else if (original && REPORT_BODY.test(lead)) reasons.push("body:report+attached-message");
   if (LIST_NOTICE.test(subject) || LIST_NOTICE.test(lead)) reasons.push("content:list-notice");
   if (READ_SUBJECT.test(subject) && READ_BODY.test(lead)) reasons.push("content:read-receipt");
   if (options.relay) return reasons;
   // A person's relayed message may well say "do not reply to this e-mail": only the rules above count then.
-  const vacationBody = VACATION_BODY.test(lead);
+  // Out-of-office replies ask nothing; "I'm on vacation next week, can we talk before?" is a person.
+  const vacationBody = VACATION_BODY.test(lead) && !lead.includes("?");
   if (vacationBody && VACATION_SUBJECT.test(subject)) reasons.push("content:out-of-office");
-  else if (vacationBody && !lead.includes("?") && countMatches(lead, VACATION_BODY) >= 2) {
+  else if (vacationBody && countMatches(lead, VACATION_BODY) >= 2) {
     reasons.push("body:out-of-office");
   }
   if (AUTO_ACK_BODY.test(lead)) reasons.push("body:auto-response");
+  else if (reasons.length > 0 && NO_REPLY_BODY.test(lead)) reasons.push("body:do-not-reply");
   if (!mail.sender && (original || /\n(?:final-recipient|original-recipient|reporting-mta):/.test(lead))) {
     reasons.push("sender:missing+report");
   }
