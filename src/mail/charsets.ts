@@ -192,10 +192,12 @@ export function repairCharsets(raw: Uint8Array): CharsetRepair {
   // Two passes: a UTF-7 part's edit spans its whole header block, which holds the encoded words of its
   // Subject when the message is one part.
   let edits: Edit[] = [];
-  encodedWordEdits(LATIN1.decode(raw.subarray(0, SCAN_CHARS)), edits, problems);
+  let text = LATIN1.decode(raw.subarray(0, SCAN_CHARS));
+  encodedWordEdits(text, edits, problems);
   let out = applyEdits(raw, edits);
+  if (edits.length > 0) text = LATIN1.decode(out.subarray(0, SCAN_CHARS));
   edits = [];
-  contentTypeEdits(LATIN1.decode(out.subarray(0, SCAN_CHARS)), edits, problems);
+  contentTypeEdits(text, edits, problems);
   out = applyEdits(out, edits);
   return { raw: out, problems: [...problems] };
 }
