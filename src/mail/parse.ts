@@ -65,7 +65,16 @@ export async function parseEmail(stored: Uint8Array, options: ParseOptions = {})
   // Bare-CR endings would hide every header from the parser; the stored bytes stay as they came.
   const normalised = normalizeLineEndings(stored);
   // Charset labels postal-mime would read as windows-1252 without a word (UTF-7, misspelt, QP-damaged).
-  const repaired = repairCharsets(normalised);
+  let repaired: ReturnType<typeof repairCharsets>;
+  try {
+    repaired = repairCharsets(normalised);
+  } catch (error) {
+    // Only a repair: should it ever fail on some input, postal-mime reads the labels as they are.
+    repaired = {
+      raw: normalised,
+      problems: [`charset repair failed: ${error instanceof Error ? error.message : error}`],
+    };
+  }
   const raw = repaired.raw;
   if (raw.length === 0) problems.push("empty message (0 bytes)");
   else if (looksBinary(raw)) problems.push("binary data, not a text e-mail message");
