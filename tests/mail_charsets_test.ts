@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { decodeUtf7, repairCharsets, resolveCharset } from "../src/mail/charsets.ts";
+import { repairCharsets, resolveCharset } from "../src/mail/charsets.ts";
+import { decodeUtf7 } from "../src/mail/utf7.ts";
 import { parseEmail } from "../src/mail/parse.ts";
 
 /** A message from header lines and a body given as bytes (so a test can put Latin-1 or UTF-8 bytes in it). */
