@@ -207,13 +207,15 @@ function contentTypeEdits(text: string, edits: Edit[], problems: Set<string>): v
       const block = utf7Parts++ < 10 ? headerBlock(text, line) : undefined;
       boundaries ??= boundariesOf(text);
       const part = block && utf7PartEdit(text, block, boundaries);
-      // Labels inside the rewritten part are its text now: the scan goes on after it (linear overall).
-      if (part) {
-        edits.push(part);
-        re.lastIndex = Math.max(re.lastIndex, part.end);
-      } else {problems.add(
+      if (!part) {
+        problems.add(
           `charset "${written.toLowerCase()}": the UTF-7 part could not be located, read as Latin-1`,
-        );}
+        );
+        continue;
+      }
+      edits.push(part);
+      // Labels inside the rewritten part are its text now: the scan goes on after it (linear overall).
+      re.lastIndex = Math.max(re.lastIndex, part.end);
       continue;
     }
     if (!qpDamage && !resolved.guessed) continue;
