@@ -31,8 +31,10 @@ export function classifyJobHandler(
         headers: email.headers,
         sender: email.sender,
         replyTo: email.reply_to ?? undefined,
+        senderName: email.sender_name,
         subject: email.subject ?? undefined,
         body: email.body,
+        attachments: email.attachments,
       }, {
         ...options,
         verdicts: email.verdicts ?? undefined,

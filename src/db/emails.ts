@@ -221,9 +221,12 @@ export interface EmailForClassify {
   id: number;
   sender: string;
   reply_to: string | null;
+  sender_name: string | null;
   subject: string | null;
   body: string | null;
   headers: Record<string, string[]>;
+  /** Metadata of the attachments (their MIME types feed the automated-mail rules). */
+  attachments: AttachmentMeta[] | null;
   classified_at: Date | null;
   verdicts: SesVerdicts | null;
 }

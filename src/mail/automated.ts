@@ -1,9 +1,11 @@
 /**
- * Rules before any model: decide from headers and addresses alone whether a person wrote a message to us
- * (`automated`) and whether we may answer it automatically (`auto_reply_ok`), with the reasons. Deterministic,
- * pure and cheap: every check looks at a few short header values, never at the body.
+ * Rules before any model: decide from headers, addresses and a few phrases of the content whether a person
+ * wrote a message to us (`automated`) and whether we may answer it automatically (`auto_reply_ok`), with the
+ * reasons. Deterministic, pure and cheap: the header checks look at a few short values, the content rules
+ * (automated_content.ts) at the first few thousand characters of the body.
  */
 import { clip } from "../clip.ts";
+import { contentReasons } from "./automated_content.ts";
 import type { ParsedEmail } from "./parse.ts";
 
 /** The outcome of {@linkcode assessMail}. */
@@ -38,8 +40,12 @@ export interface AssessOptions {
   verdicts?: SesVerdicts;
 }
 
-/** The part of a parsed message the rules read. */
-export type AssessableMail = Pick<ParsedEmail, "headers" | "sender" | "replyTo" | "subject">;
+/** The part of a parsed message the rules read; body, name and attachments feed the content rules. */
+export type AssessableMail = Pick<ParsedEmail, "headers" | "sender" | "replyTo" | "subject"> & {
+  senderName?: string | null;
+  body?: string | null;
+  attachments?: readonly { mime_type: string }[] | null;
+};
 
 /** Decides `automated` and `auto_reply_ok` for one message. */
 export function assessMail(mail: AssessableMail, options: AssessOptions): Disposition {
@@ -52,12 +58,22 @@ export function assessMail(mail: AssessableMail, options: AssessOptions): Dispos
   const local = localPart(mail.sender);
   const role = automatedLocalPart(local);
   if (role) automated.push(`sender:${role}`);
+  // Contact forms and shop systems relay a person's message from a no-reply address, with the person in
+  // Reply-To or in the display name ("Marc via Shop"): that is human mail (classified by content), but it
+  // still gets no automatic reply. Headers that say automated (lists, Auto-Submitted) win.
+  const relay = isNoReply(local) && automated.length === 0 &&
+    (personalReplyTo(mail.sender, mail.replyTo, mail.senderName) || relayedName(mail.senderName));
+  automated.push(
+    ...contentReasons({
+      sender: mail.sender,
+      subject: mail.subject,
+      body: mail.body,
+      attachmentTypes: (mail.attachments ?? []).map((a) => a.mime_type),
+    }, { relay, systemSender: role !== undefined }),
+  );
   if (isNoReply(local)) {
-    // Contact forms and shop systems relay a person's message from a no-reply address with the person in
-    // Reply-To: that is human mail (classified by content), but it still gets no automatic reply.
-    if (automated.length === 0 && personalReplyTo(mail.sender, mail.replyTo)) {
-      blocking.push("sender:noreply-relay");
-    } else automated.push("sender:noreply");
+    if (relay && automated.length === 0) blocking.push("sender:noreply-relay");
+    else automated.push("sender:noreply");
   }
   blocking.push(...verdictReasons(mail.headers, options.verdicts));
   if (isOwnAddress(mail.sender, options.ownAddresses)) blocking.push("sender:own-address");
@@ -163,12 +179,32 @@ function domainOf(address: string): string {
 }
 
 function automatedLocalPart(local: string): string | undefined {
-  if (local === "mailer-daemon" || local === "mailerdaemon") return "mailer-daemon";
-  if (local === "postmaster") return "postmaster";
-  if (local.startsWith("owner-")) return "owner-*";
+  // "post_master", "Postmaster", "mailer_daemon", "MAILER-DAEMON": carriers spell them every way.
+  const squashed = local.replace(/[-_.]/g, "");
+  if (squashed === "mailerdaemon" || squashed === "maildaemon" || squashed === "mdaemon") {
+    return "mailer-daemon";
+  }
+  if (squashed === "postmaster") return "postmaster";
+  if (local.startsWith("owner-") || local.endsWith("-owner")) return "owner-*";
   if (local.endsWith("-request")) return "*-request";
+  if (/^bounces?(?:[-_.]|$)/.test(local) || local.endsWith("-bounces")) return "bounces";
+  if (FEEDBACK_LOCAL_PARTS.has(squashed)) return "feedback-loop";
   return undefined;
 }
+
+/** Mailboxes that providers send complaint (feedback loop) reports and DMARC reports from. */
+const FEEDBACK_LOCAL_PARTS = new Set([
+  "fbl",
+  "feedbackloop",
+  "scomp",
+  "arf",
+  "dmarcreport",
+  "dmarcreports",
+  "dmarc",
+  "complaints",
+  "spamreport",
+  "junkmailreporting",
+]);
 
 /** noreply, no-reply, no_reply, no.reply, donotreply, do-not-reply, noreply-alerts… */
 function isNoReply(local: string): boolean {
@@ -199,17 +235,73 @@ const ROLE_LOCAL_PARTS = new Set([
   "service",
   "contact",
   "admin",
+  "orders",
+  "order",
+  "shop",
+  "store",
+  "reply",
+  "replies",
+  "customerservice",
+  "customercare",
+  "care",
+  "office",
+  "mail",
+  "email",
+  "jobs",
+  "careers",
+  "press",
+  "feedback",
+  "security",
+  "privacy",
+  "legal",
+  "invoices",
+  "invoice",
+  "bookings",
+  "booking",
+  "reservations",
+  "events",
+  "community",
+  "partners",
+  "success",
+  "enquiries",
+  "inquiries",
+  "webmaster",
+  "hostmaster",
+  "abuse",
+  "root",
+  "forms",
+  "form",
+  "website",
+  "web",
+  "crm",
 ]);
 
 /**
  * A Reply-To that names a different, personal address: not a no-reply or automated mailbox, not a role
- * mailbox, and not on the sender's own domain (a vendor pointing replies at its support desk is still the vendor).
+ * mailbox. On the sender's own domain (a vendor pointing replies at its desk is still the vendor) it must look
+ * like a person's own: a name ("marc.dubois"), or a word of the display name.
  */
-function personalReplyTo(sender: string, replyTo: string | undefined): boolean {
+function personalReplyTo(sender: string, replyTo: string | undefined, name?: string | null): boolean {
   if (!replyTo || !replyTo.includes("@") || replyTo === sender) return false;
   const local = localPart(replyTo);
-  if (isNoReply(local) || automatedLocalPart(local) || ROLE_LOCAL_PARTS.has(local)) return false;
-  return baseDomain(domainOf(replyTo)) !== baseDomain(domainOf(sender));
+  if (isNoReply(local) || automatedLocalPart(local) || isRoleLocalPart(local)) return false;
+  if (baseDomain(domainOf(replyTo)) !== baseDomain(domainOf(sender))) return true;
+  const words = (name ?? "").toLowerCase().normalize("NFD").replace(/[\u0300-\u036f]/g, "").split(/[^a-z]+/)
+    .filter((w) => w.length >= 3);
+  const parts = local.split(/[._-]/);
+  return (/^[a-z]{2,20}[._-][a-z]{2,20}$/.test(local) && !parts.some((p) => isRoleLocalPart(p))) ||
+    words.some((w) => parts.includes(w));
+}
+
+function isRoleLocalPart(local: string): boolean {
+  return ROLE_LOCAL_PARTS.has(local) ||
+    /(?:reply|ticket|order|notif|alert|support|news|mailer|system|bot)/.test(local) ||
+    /\d{4,}|[0-9a-f]{12,}/.test(local);
+}
+
+/** "Marc via Shop", "Marc Dubois (via Contact form)": a platform sending in a person's name. */
+function relayedName(name: string | null | undefined): boolean {
+  return /^\s*\S.{0,80}?\s\(?via\s+\S.{0,80}$/i.test(name ?? "");
 }
 
 /** The last two labels: "accounts.quillstack.example" -> "quillstack.example" (good enough to compare vendors). */

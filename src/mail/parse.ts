@@ -3,8 +3,10 @@
  * cannot be read is described in `problems` (stored as `emails.parse_error`) and the rest is kept.
  */
 import PostalMime from "postal-mime";
+import { repairCharsets } from "./charsets.ts";
 import { ELIDE_MIN_BYTES, elideAttachmentBodies } from "./elide_attachments.ts";
 import { htmlToText } from "./html_text.ts";
+import { normalizeLineEndings } from "./line_endings.ts";
 
 /** An attachment as stored in the row: metadata only; the bytes stay in the raw message. */
 export interface AttachmentMeta {
@@ -58,8 +60,22 @@ export interface ParseOptions {
 }
 
 /** Parses one raw message. */
-export async function parseEmail(raw: Uint8Array, options: ParseOptions = {}): Promise<ParsedEmail> {
+export async function parseEmail(stored: Uint8Array, options: ParseOptions = {}): Promise<ParsedEmail> {
   const problems: string[] = [];
+  // Bare-CR endings would hide every header from the parser; the stored bytes stay as they came.
+  const normalised = normalizeLineEndings(stored);
+  // Charset labels postal-mime would read as windows-1252 without a word (UTF-7, misspelt, QP-damaged).
+  let repaired: ReturnType<typeof repairCharsets>;
+  try {
+    repaired = repairCharsets(normalised);
+  } catch (error) {
+    // Only a repair: should it ever fail on some input, postal-mime reads the labels as they are.
+    repaired = {
+      raw: normalised,
+      problems: [`charset repair failed: ${error instanceof Error ? error.message : error}`],
+    };
+  }
+  const raw = repaired.raw;
   if (raw.length === 0) problems.push("empty message (0 bytes)");
   else if (looksBinary(raw)) problems.push("binary data, not a text e-mail message");
 
@@ -89,7 +105,7 @@ export async function parseEmail(raw: Uint8Array, options: ParseOptions = {}): P
   // neither a header line nor "--".
   const multipart = (headers["content-type"]?.[0] ?? "").toLowerCase().includes("multipart/");
   const text = latin1(multipart ? read : read.subarray(0, CHARSET_SCAN_CHARS));
-  problems.push(...charsetProblems(text), ...truncationProblems(text, headers));
+  problems.push(...repaired.problems, ...truncationProblems(text, headers));
 
   // A From without "@" (a typo, a damaged header) is not an address to store or ever reply to.
   const fromAddress = mail?.from?.address?.trim();
@@ -157,35 +173,6 @@ function looksBinary(raw: Uint8Array): boolean {
     if (b === 0 || (b < 32 && b !== 9 && b !== 10 && b !== 13 && b !== 12)) bad++;
   }
   return bad > n / 100;
-}
-
-/** The header part of every MIME part names its charset; report the ones this runtime cannot decode. */
-function charsetProblems(text: string): string[] {
-  // Headers of parts past the first 4 MiB (inside huge attachments) are not looked at.
-  const unknown = new Set<string>();
-  let at = 0;
-  // Bounded scan: indexOf jumps between occurrences, and each label is at most 40 characters long.
-  while ((at = text.indexOf("charset=", at)) >= 0 && at < CHARSET_SCAN_CHARS && unknown.size < 5) {
-    at += 8;
-    // Only Content-Type header lines (or their folded continuations) count, not HTML or quoted-printable text.
-    const before = text.slice(Math.max(0, at - 300), at);
-    const nl = before.lastIndexOf("\n");
-    const head = before.slice(nl + 1).toLowerCase();
-    if ((nl < 0 && at > 300) || !(head.startsWith("content-type:") || head[0] === " " || head[0] === "\t")) {
-      continue;
-    }
-    if (head.includes("<") || text.startsWith("3d", at)) continue;
-    const label = /^"?([A-Za-z0-9_.:+-]{1,40})/.exec(text.slice(at, at + 42))?.[1];
-    if (!label) continue;
-    try {
-      new TextDecoder(label);
-    } catch {
-      unknown.add(label.toLowerCase());
-    }
-  }
-  return [...unknown].map((c) =>
-    `unknown charset "${c}": that part was decoded as Latin-1 and may be garbled`
-  );
 }
 
 /** A multipart message whose closing boundary never comes was cut short (lost attachments, half a body). */
