@@ -81,7 +81,7 @@ export interface Templates {
 
 /** Options of {@linkcode loadTemplates}. */
 export interface LoadTemplatesOptions {
-  /** What `{{business}}` becomes (BUSINESS_NAME); default "FrFlashy". */
+  /** What `{{business}}` becomes (BUSINESS_NAME); default: DEFAULT_BUSINESS.name. */
   business?: string;
 }
 

@@ -16,8 +16,8 @@ export interface Business {
 /** The defaults of BUSINESS_NAME and BUSINESS_DESCRIPTION. */
 export const DEFAULT_BUSINESS: Business = {
   name: "FrFlashy",
-  description:
-    "an online subscription service (a web app with pricing plans, documentation, a free trial and team accounts)",
+  // Short enough for the README's table; the intents' own lines name plans, trials and accounts.
+  description: "a subscription web app",
 };
 
 /** The system prompt for `business`; `nonce` is the marker of this message. */
