@@ -23,6 +23,27 @@ Deno.test("every mail a person wrote in the dev corpus is detected in its own la
   assert.deepEqual(misses, []);
 });
 
+Deno.test("on the test fixtures too, no mail is answered in a wrong language, and few fall back on English", async () => {
+  const dirs = ["extra", "fresh"].map((d) => new URL(`./fixtures/${d}/`, import.meta.url).pathname);
+  const wrong: string[] = [];
+  const fallbacks: string[] = [];
+  let total = 0;
+  for (const dir of dirs) {
+    for (const l of loadLabels(dir).filter((l) => !l.automated)) {
+      const g = await guessFile(dir, l.file);
+      total++;
+      if (g.language === l.lang) continue;
+      (g.language === "en" ? fallbacks : wrong).push(
+        `${l.file}: ${l.lang} → ${g.language} (${g.confidence})`,
+      );
+    }
+  }
+  assert.ok(total > 150, `fixtures read: ${total}`);
+  assert.deepEqual(wrong, []);
+  // Measured: 1 of 174 (111-de-falsche-adresse.eml, an 11-word German note, confidence 0.33).
+  assert.ok(fallbacks.length <= 2, fallbacks.join("; "));
+});
+
 Deno.test("the French, Spanish and German mail of the corpus is detected with confidence", async () => {
   // A French pricing question, a Spanish one and a German sign-up.
   const cases: [string, string][] = [
