@@ -5,6 +5,7 @@ import { DELIVER_JOB, ROUTE_JOB, routeJobHandler, type RouteOptions } from "./ac
 import { loadTemplates } from "./act/templates.ts";
 import { httpWebhookSender } from "./act/webhook.ts";
 import { CLASSIFY_JOB, classifyJobHandler } from "./classify/classify_job.ts";
+import type { Business } from "./classify/instructions.ts";
 import { LlmClassifier } from "./classify/llm.ts";
 import type { Config } from "./config.ts";
 import { connectPostgres, type Db, openPglite } from "./db/client.ts";
@@ -143,6 +144,7 @@ export function createLlm(config: Config): LlmClassifier | undefined {
     model: config.openaiModel,
     timeoutMs: config.llmTimeoutMs,
     maxConcurrent: config.workerConcurrency,
+    business: businessOf(config),
   });
 }
 
@@ -210,6 +212,7 @@ export async function jobHandlers(
       ownAddresses: config.ownAddresses,
       maxChars: config.classifyMaxChars,
       llm: createLlm(config),
+      business: businessOf(config),
     }, next(ROUTE_JOB)),
     [ROUTE_JOB]: routeJobHandler(await routeOptions(config)),
     [DELIVER_JOB]: deliverJobHandler({
@@ -240,9 +243,14 @@ export async function routeOptions(config: Config): Promise<RouteOptions> {
     ackHumanReply: config.ackHumanReply,
     unknownAutoReply: config.unknownAutoReply,
     automatedAction: config.automatedAction,
-    templates: await loadTemplates(config.templatesDir),
+    templates: await loadTemplates(config.templatesDir, { business: config.businessName }),
     autoReplyWindowMs: config.autoReplyWindowMs,
     conversationGuessWindowMs: config.conversationGuessWindowMs,
     jobMaxAttempts: config.jobMaxAttempts,
   };
+}
+
+/** The business the model's instructions and the replies name. */
+export function businessOf(config: Config): Business {
+  return { name: config.businessName, description: config.businessDescription };
 }

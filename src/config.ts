@@ -3,6 +3,7 @@
  * reported together, each with what to do about it. The README's configuration table lists the same
  * variables (a test keeps them in step with {@linkcode CONFIG_VARS}).
  */
+import { DEFAULT_BUSINESS } from "./classify/instructions.ts";
 
 /** The daemon's settings. Durations are in milliseconds, sizes in bytes. */
 export interface Config {
@@ -45,6 +46,8 @@ export interface Config {
   docsUrl: string;
   signupUrl: string;
   templatesDir: string | undefined;
+  businessName: string;
+  businessDescription: string;
   autoReplyWindowMs: number;
   sendRatePerSecond: number;
   ackHumanReply: boolean;
@@ -229,7 +232,19 @@ export const CONFIG_VARS: readonly VarSpec[] = [
   {
     name: "TEMPLATES_DIR",
     default: "",
-    description: "Folder of reply templates overriding the built-in ones (same file names).",
+    description:
+      "Folder of reply templates overriding the built-in ones: `NAME.LANG.txt` (`send_info.fr.txt`), else `NAME.txt`.",
+  },
+  {
+    name: "BUSINESS_NAME",
+    default: DEFAULT_BUSINESS.name,
+    description:
+      "The business named in replies (`{{business}}`) and in the model's instructions (at most 80 characters).",
+  },
+  {
+    name: "BUSINESS_DESCRIPTION",
+    default: DEFAULT_BUSINESS.description,
+    description: "What the business does, one line (at most 300 characters), for the model's instructions.",
   },
   {
     name: "AUTO_REPLY_WINDOW",
@@ -447,6 +462,8 @@ export function loadConfig(env: (name: string) => string | undefined = (n) => De
     docsUrl: str("DOCS_URL"),
     signupUrl: str("SIGNUP_URL"),
     templatesDir: opt("TEMPLATES_DIR"),
+    businessName: str("BUSINESS_NAME"),
+    businessDescription: str("BUSINESS_DESCRIPTION"),
     autoReplyWindowMs: duration("AUTO_REPLY_WINDOW", 0),
     sendRatePerSecond: int("SEND_RATE", 1, 10_000),
     ackHumanReply: bool("ACK_HUMAN_REPLY"),
@@ -500,7 +517,7 @@ export function loadConfig(env: (name: string) => string | undefined = (n) => De
   }
   if (!/@[^@\s>]+\.[^@\s>]+/.test(config.replyFrom)) {
     problems.push(
-      `REPLY_FROM=${JSON.stringify(config.replyFrom)}: expected an address, like "FrFlashy <hello@x.com>"`,
+      `REPLY_FROM=${JSON.stringify(config.replyFrom)}: expected an address, like "Acme <hello@x.com>"`,
     );
   }
   if (config.humanEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(config.humanEmail)) {
@@ -528,6 +545,8 @@ export function loadConfig(env: (name: string) => string | undefined = (n) => De
       "S3_PROCESSED_PREFIX: must be non-empty and differ from SES_PREFIX, or ingested mail is read again",
     );
   }
+  problems.push(...oneLineProblems("BUSINESS_NAME", config.businessName, 80));
+  problems.push(...oneLineProblems("BUSINESS_DESCRIPTION", config.businessDescription, 300));
   const unsafe = env("UNSAFE_ACTION")?.trim();
   if (unsafe && unsafe !== "handoff") {
     problems.push(
@@ -582,4 +601,17 @@ function consolePassword(env: (name: string) => string | undefined, problems: st
     problems.push("CONSOLE_PASSWORD: use at least 12 characters (the value is not shown)");
   }
   return password;
+}
+
+/** A value that goes into replies and the model's instructions: one line of printable text, bounded. */
+function oneLineProblems(name: string, value: string, max: number): string[] {
+  const problems: string[] = [];
+  // deno-lint-ignore no-control-regex
+  if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(value)) {
+    problems.push(`${name}: use one line of text (no line breaks or control characters)`);
+  }
+  if ([...value].length > max) {
+    problems.push(`${name}: at most ${max} characters (it has ${[...value].length})`);
+  }
+  return problems;
 }

@@ -161,5 +161,5 @@ Deno.test("a template with an unknown variable is refused at start", async () =>
   await Deno.writeTextFile(`${dir}/send_info.txt`, "Hi {{first_name}}");
   await assert.rejects(() => loadTemplates(dir), /unknown variable \{\{first_name\}\}/);
   await Deno.writeTextFile(`${dir}/send_info.txt`, "Hi{{greeting_name}}, see {{pricing_url}}");
-  assert.equal((await loadTemplates(dir)).send_info, "Hi{{greeting_name}}, see {{pricing_url}}");
+  assert.equal((await loadTemplates(dir)).text.en.send_info, "Hi{{greeting_name}}, see {{pricing_url}}");
 });

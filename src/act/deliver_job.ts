@@ -212,7 +212,12 @@ async function messageBytes(db: Db, p: MessagePayload): Promise<Uint8Array> {
     inReplyTo: p.in_reply_to,
     references: p.references,
     autoSubmitted: p.auto_submitted,
-    headers: p.auto_submitted === "auto-replied" ? { "X-Auto-Response-Suppress": "All" } : undefined,
+    headers: p.auto_submitted === "auto-replied"
+      ? {
+        "X-Auto-Response-Suppress": "All",
+        ...(p.content_language ? { "Content-Language": p.content_language } : {}),
+      }
+      : undefined,
     attachOriginal: original ? { filename: "original.eml", content: original } : undefined,
   });
 }

@@ -8,7 +8,7 @@ import { DeliveryError } from "./transport.ts";
 
 /** One message to build. */
 export interface OutboundMessage {
-  /** "FrFlashy <hello@frflashy.com>" or a bare address. */
+  /** "Acme <hello@example.com>" or a bare address. */
   from: string;
   to: string[];
   /** The subject as sent: the caller adds "Re: " (see {@linkcode replySubject}). */

@@ -8,7 +8,8 @@ import { conversationLines, type FollowUp, isThanksOnly, linkText } from "./conv
 import { addressOf, replySubject } from "./mime.ts";
 import { inertName, inertQuote, oneLine, slackEscape } from "./quoting.ts";
 import { domainOf, sendersDomain } from "./reply_domain.ts";
-import { renderTemplate, type TemplateName, type Templates } from "./templates.ts";
+import { renderReply, type TemplateName, type Templates } from "./templates.ts";
+import type { Language } from "../mail/language.ts";
 
 /** The email as routing sees it. */
 export interface RoutableEmail {
@@ -30,6 +31,8 @@ export interface RoutableEmail {
   rawId: number;
   /** Set when the email follows earlier messages (it answers our reply, or an earlier email). */
   followUp?: FollowUp | null;
+  /** The language of the sender's own text, which replies are written in; English when unset. */
+  language?: Language;
 }
 
 /** The settings routing needs. */
@@ -60,6 +63,10 @@ export interface MessagePayload {
   auto_submitted?: "auto-replied" | "auto-generated";
   /** Forwards attach the original delivery. */
   attach_raw_id?: number;
+  /** The language detected in the sender's mail (English when unsure). */
+  language?: Language;
+  /** The language a reply is written in, when known (its Content-Language). */
+  content_language?: Language;
 }
 
 /** A webhook: its target and JSON body (with a Slack-compatible `text`). */
@@ -226,13 +233,17 @@ function reply(e: RoutableEmail, c: PlanConfig, template: TemplateName, purpose:
   // What the reply quotes of the message is short and inert: no link or address of the sender's choosing.
   const name = inertName(e.senderName ?? "", QUOTED_NAME);
   const subject = inertQuote(e.subject ?? "", QUOTED_SUBJECT);
-  const text = renderTemplate(c.templates[template], {
-    greeting_name: name ? ` ${name}` : "",
-    sender_name: name,
-    subject: subject || "(no subject)",
-    pricing_url: c.pricingUrl,
-    docs_url: c.docsUrl,
-    signup_url: c.signupUrl,
+  const language = e.language ?? "en";
+  const rendered = renderReply(c.templates, template, {
+    language,
+    values: {
+      greeting_name: name ? ` ${name}` : "",
+      sender_name: name,
+      subject,
+      pricing_url: c.pricingUrl,
+      docs_url: c.docsUrl,
+      signup_url: c.signupUrl,
+    },
   });
   return {
     kind: "reply",
@@ -241,7 +252,7 @@ function reply(e: RoutableEmail, c: PlanConfig, template: TemplateName, purpose:
       from: c.replyFrom,
       to: [to],
       subject: replySubject(subject),
-      text,
+      text: rendered.text,
       message_id: effectMessageId(e.id, purpose, c.replyFrom),
       // RFC 3834: refer to the original, unless its Message-ID is one we made up.
       ...(e.messageIdGenerated ? {} : {
@@ -249,6 +260,8 @@ function reply(e: RoutableEmail, c: PlanConfig, template: TemplateName, purpose:
         references: [...(e.references?.match(/<[^<>\s]+>/g) ?? []), e.messageId].slice(-20),
       }),
       auto_submitted: "auto-replied",
+      language,
+      ...(rendered.language ? { content_language: rendered.language } : {}),
     },
   };
 }
@@ -288,6 +301,7 @@ function handoff(e: RoutableEmail, c: PlanConfig, purpose: string, headline: str
         message_id: effectMessageId(e.id, `${purpose}_forward`, c.replyFrom),
         auto_submitted: "auto-generated",
         attach_raw_id: e.rawId,
+        language: e.language ?? "en",
       },
     });
   }
@@ -314,6 +328,7 @@ function webhook(
       body: {
         text: `${line}${excerpt ? `\n> ${excerpt}` : ""}`,
         event: purpose,
+        language: e.language ?? "en",
         ...(e.followUp ? { follow_up: true, conversation: conversationJson(e.followUp) } : {}),
         email: {
           id: e.id,

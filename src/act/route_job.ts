@@ -14,6 +14,7 @@ import {
   storeRoute,
 } from "../db/effects.ts";
 import { type JobHandler, PermanentError } from "../jobs/types.ts";
+import { detectLanguage } from "../mail/language.ts";
 import { ownText } from "../mail/own_text.ts";
 import { count } from "../metrics.ts";
 import { EXCERPT_CHARS, type FollowUp, MAX_ITEMS, type ThreadLink, threadRefs } from "./conversation.ts";
@@ -153,5 +154,10 @@ export function routable(e: EmailForRoute, followUp: FollowUp | null): RoutableE
     receivedAt: e.received_at,
     rawId: e.raw_id,
     followUp,
+    // What the classifier read: the subject and the sender's own words.
+    language: detectLanguage(
+      `${e.subject ?? ""}\n${ownText({ body: e.body ?? undefined, subject: e.subject ?? undefined })}`,
+    )
+      .language,
   };
 }

@@ -7,7 +7,8 @@ import { type AssessableMail, assessMail, type SesVerdicts } from "../mail/autom
 import { ownText } from "../mail/own_text.ts";
 import { estimateTokens } from "./eval.ts";
 import type { Intent } from "./intents.ts";
-import { LlmClassifier, LlmRateLimited, LlmUnavailable, systemPrompt, userPrompt } from "./llm.ts";
+import { type Business, systemPrompt, userPrompt } from "./instructions.ts";
+import { LlmClassifier, LlmRateLimited, LlmUnavailable } from "./llm.ts";
 import { classifyOffline } from "./offline.ts";
 import { errorText } from "../log.ts";
 
@@ -42,6 +43,8 @@ export interface DecideOptions {
   ownAddresses: readonly string[];
   maxChars: number;
   llm?: LlmClassifier;
+  /** Whose mail it is, for the prompt-size estimate without a model (with one: the model's). */
+  business?: Business;
   verdicts?: SesVerdicts;
   /**
    * When false, passing LLM failures (429, 5xx, timeouts) are thrown ({@linkcode LlmRateLimited},
@@ -79,7 +82,8 @@ export async function decide(mail: DecideInput, options: DecideOptions): Promise
   });
   const input = { subject: mail.subject, text };
   const promptTokensEstimate = estimateTokens(
-    systemPrompt("0123456789abcdef") + userPrompt(input, "0123456789abcdef"),
+    systemPrompt("0123456789abcdef", options.llm?.business ?? options.business) +
+      userPrompt(input, "0123456789abcdef"),
   );
   let note: string | null = null;
   if (options.llm) {

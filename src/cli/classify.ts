@@ -1,6 +1,6 @@
 /** `classify FILE…` and `eval DIR`: the classification pipeline on files, no database needed. */
 import { basename, join } from "node:path";
-import { createLlm } from "../app.ts";
+import { businessOf, createLlm } from "../app.ts";
 import { decide, type Decision } from "../classify/decide.ts";
 import { type EvalReport, type EvalRow, evaluate, type Label } from "../classify/eval.ts";
 import { encodeIntent } from "../classify/intents.ts";
@@ -30,6 +30,7 @@ export async function classifyFile(
     ownAddresses: config.ownAddresses,
     maxChars: config.classifyMaxChars,
     llm,
+    business: businessOf(config),
     lastAttempt: true,
   });
   return { file: path, ...decision };

@@ -34,7 +34,7 @@ export interface SesVerdicts {
 
 /** Options of {@linkcode assessMail}. */
 export interface AssessOptions {
-  /** Our own addresses: full addresses ("hello@frflashy.com") or whole domains ("@frflashy.com"). */
+  /** Our own addresses: full addresses ("hello@example.com") or whole domains ("@example.com"). */
   ownAddresses: readonly string[];
   /** Verdicts from an SES notification, when the message came with one. */
   verdicts?: SesVerdicts;
@@ -315,7 +315,7 @@ function isOwnAddress(sender: string, own: readonly string[]): boolean {
   return own.some((entry) => {
     const e = entry.trim().toLowerCase();
     if (!e.startsWith("@")) return e === sender;
-    // "@frflashy.com" covers the domain and its subdomains ("mail.frflashy.com").
+    // "@example.com" covers the domain and its subdomains ("mail.example.com").
     return domain === e.slice(1) || domain.endsWith(`.${e.slice(1)}`);
   });
 }
