@@ -8,6 +8,8 @@ import { runRetention } from "../src/retention/retention.ts";
 import { s3Head } from "../src/retention/s3_head.ts";
 import { testDb } from "./helpers/db.ts";
 import { testS3 } from "./helpers/s3.ts";
+import { Client, consoleFixture, question } from "./helpers/console.ts";
+import { formatStatus, readStatus } from "../src/cli/status.ts";
 
 const DAY = 86_400_000;
 const noS3 = () => Promise.reject(new Error("no S3 in this test"));
@@ -195,4 +197,42 @@ Deno.test("one retention run at a time across daemons, and at most one an hour",
     "SELECT error FROM retention_runs WHERE locked_by = 'dead'",
   );
   assert.match(rows[0].error ?? "", /lease expired/);
+});
+
+Deno.test("after the pipeline, the console says when the raw message was dropped and where the original is", async () => {
+  await using f = await consoleFixture({ "q1.eml": question(1) });
+  const { rows: [email] } = await f.t.db.query<{ id: number; location: string }>(
+    "SELECT e.id, r.location FROM emails e JOIN raw_messages r ON r.id = e.raw_id",
+  );
+  assert.ok((await Deno.stat(email.location)).isFile, "the folder source kept the original");
+  const result = await runRetention(f.t.db, {
+    workerId: "w1",
+    jobsMs: 14 * DAY,
+    rawMs: 90 * DAY,
+    originals: originalCheck(noS3),
+    now: new Date(Date.now() + 100 * DAY),
+  });
+  assert.equal(result.rawDropped, 1);
+  assert.ok(result.jobsDeleted >= 3, `the email's parse, classify and route jobs (${result.jobsDeleted})`);
+  const c = new Client(f.base);
+  await c.login();
+  const today = new Date().toISOString().slice(0, 10);
+  const note =
+    `The raw message was dropped on ${today} (RETENTION_RAW); the original is at ${email.location}.`;
+  const page = await c.page(`/emails/${email.id}`);
+  assert.ok(page.html.includes(note), page.html);
+  const raw = await c.get(`/emails/${email.id}/raw`);
+  assert.equal(raw.status, 404);
+  assert.equal(await raw.text(), note + "\n");
+  // status: each table's size, and the last run.
+  const status = await readStatus(f.t.db);
+  assert.ok(
+    status.table_bytes.raw_messages > 0 && status.table_bytes.emails > 0 && status.table_bytes.jobs > 0,
+  );
+  assert.equal(status.retention_last_run?.raw_dropped, 1);
+  assert.match(formatStatus(status), /^storage .*emails \d+ kB/m);
+  assert.match(
+    formatStatus(status),
+    /^retention +last run .*: \d+ done jobs deleted, 1 raw messages dropped/m,
+  );
 });
