@@ -135,22 +135,21 @@ export async function buildHistory(db: Db, emails: number, progress: (line: stri
   );
   await step(
     "emails",
-    `INSERT INTO emails (message_id, sender, subject, body, received_at, intent_flags, processed, raw_id,
+    `INSERT INTO emails (id, conversation_id, message_id, sender, subject, body, received_at, intent_flags,
+                         processed, raw_id,
                          size_bytes, content_key, sender_name, recipients, headers, classified_at, automated,
                          auto_reply_ok, classifier, classifier_model, classifier_latency_ms, routed_at,
                          processed_at, disposition, disposition_reason)
-     SELECT '<history-' || i || '@example.com>', 'customer' || (i % 100000) || '@example.com',
+     SELECT k.id, k.id, '<history-' || i || '@example.com>', 'customer' || (i % 100000) || '@example.com',
             'Question ' || (i % 1000), 'Hello, how much does the team plan cost per month? ' || repeat('x', 120),
             r.received_at, '[true, false, false, false, false]', true, r.id, 240, r.content_key,
             'Customer ' || (i % 100000), '["hello@frflashy.com"]', '{"date": "x"}', r.received_at, false,
             true, 'llm', 'gpt-4o-mini', 200, r.received_at, r.received_at, 'answered',
             'replied: send_info_reply'
-     FROM raw_messages r, LATERAL (SELECT substr(r.source_key, 9)::int AS i) AS k
+     -- Each starts its own conversation (conversation_id = id, as link_conversation leaves it).
+     FROM raw_messages r,
+          LATERAL (SELECT substr(r.source_key, 9)::int AS i, nextval('emails_id_seq')::int AS id) AS k
      WHERE r.source_key LIKE 'history:%'`,
-  );
-  await step(
-    "conversations",
-    `UPDATE emails SET conversation_id = id WHERE conversation_id IS NULL AND content_key LIKE 'history:%'`,
   );
   await step(
     "effects",
@@ -178,7 +177,7 @@ export async function buildHistory(db: Db, emails: number, progress: (line: stri
      FROM emails e, (VALUES ('parse'), ('classify'), ('route'), ('deliver')) AS k(kind)
      WHERE e.content_key LIKE 'history:%' AND e.received_at > now() - interval '${JOBS_DAYS} days'`,
   );
-  await step("analyze", "ANALYZE");
+  await step("analyze", "ANALYZE emails, raw_messages, effects, jobs, reply_windows");
 }
 
 /** Bytes on disk per email, by table (with its indexes and TOAST), after building `emails` of history. */
