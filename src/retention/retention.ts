@@ -102,11 +102,11 @@ export async function runRetention(db: Db, options: RetentionOptions): Promise<R
     throw e;
   } finally {
     await finishRun(db, run, error).catch(() => undefined);
-    logger.info(
-      "Retention run {id}: {jobsDeleted} done jobs deleted, {rawDropped} raw messages dropped, {rawKept} " +
-        "kept (original not found at its location){error}",
-      { id, ...total, error: error === null ? "" : `; stopped: ${error}` },
-    );
+    const summary =
+      "Retention run {id}: {jobsDeleted} done jobs deleted, {rawDropped} raw messages dropped, " +
+      "{rawKept} kept (original not found at its location)";
+    // A run stopped by an error is logged by whoever called it (startRetention: tried again later).
+    if (error === null) logger.info(summary, { id, ...total });
   }
 }
 
@@ -147,7 +147,7 @@ export async function startRetention(db: Db, options: RetentionLoopOptions): Pro
     try {
       await runRetention(db, options);
     } catch (error) {
-      logger.error("Retention run failed (tried again in {ms} ms): {error}", {
+      logger.error("Retention run stopped (tried again in {ms} ms): {error}", {
         ms: every,
         error: errorText(error),
       });
