@@ -42,9 +42,10 @@ const ASCII = new TextEncoder();
  * Message-ID made unique (or added). Built from bytes: the text-based copies of earlier versions left ~200 MB of
  * garbage strings per 800 messages, collected while the clock ran.
  */
-export function* copies(corpus: CorpusFile[], count: number): Generator<CorpusMessage> {
+export function* copies(corpus: CorpusFile[], count: number, tag = ""): Generator<CorpusMessage> {
   for (let i = 0; i < count; i++) {
-    const c = Math.floor(i / corpus.length);
+    // `tag` makes a second set in the same schema (bench/history.ts) distinct messages, not duplicates.
+    const c = `${tag}${Math.floor(i / corpus.length)}`;
     const original = corpus[i % corpus.length];
     // Without a Message-ID, copies differing only in a header would be one message (src/mail/content_key.ts).
     const header = ASCII.encode(

@@ -7,6 +7,7 @@
 import { parseArgs } from "node:util";
 import { TEST_DATABASE_URL } from "../tests/helpers/db.ts";
 import { rssIdle, rssLargeMessage, rssManyMessages } from "./memory.ts";
+import { benchHistory } from "./history.ts";
 import { benchE2e, benchIngest } from "./pipeline.ts";
 import { benchPrompt } from "./prompt.ts";
 import { benchQueue } from "./queue.ts";
@@ -31,11 +32,14 @@ const HELP = `Usage: deno task bench [--json] [--quick] [options]
   --rss-messages N            messages for the peak RSS run (default 10000; quick 1000)
   --rss-concurrency N         WORKER_CONCURRENCY of the daemon in the memory runs (default 16)
   --large-bytes N             size of the large message (default 41877504: 64 KiB under MAX_MESSAGE_BYTES)
+  --history N                 also build N processed emails of history by SQL and measure end to end (200 ms,
+                              concurrency 32) and claim+complete (concurrency 16) with it against an empty
+                              schema (\`--only history --history N\` for that alone)
 
 Environment: BENCH_DATABASE_URL (else TEST_DATABASE_URL, else the local server); BENCH_CPU_PROFILE=FILE
 writes a V8 CPU profile of the last end-to-end point's timed run (open it in Chrome DevTools).`;
 
-const PARTS = ["queue", "ingest", "e2e", "memory", "prompt"] as const;
+const PARTS = ["queue", "ingest", "e2e", "memory", "prompt", "history"] as const;
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -58,6 +62,7 @@ const { values } = parseArgs({
     "rss-messages": { type: "string" },
     "rss-concurrency": { type: "string", default: "16" },
     "large-bytes": { type: "string", default: String(41_943_040 - 65_536) },
+    history: { type: "string", default: "0" },
   },
 });
 if (values.help) {
@@ -100,6 +105,7 @@ const settings = {
   rssMessages: num("rss-messages", 10_000, 1000, 1),
   rssConcurrency: num("rss-concurrency", undefined, undefined, 1),
   largeBytes: num("large-bytes", undefined, undefined, 1024),
+  history: num("history", undefined, undefined, 0),
   graphile: "",
 };
 settings.graphile = `0.18.0: localQueue.size ${settings.localQueue}, prepared statements, ` +
@@ -121,6 +127,7 @@ const report: BenchReport = {
   median_prompt_tokens: null,
   median_full_body_tokens: null,
   prompt: null,
+  history: null,
   settings,
   seconds: 0,
 };
@@ -187,6 +194,20 @@ if (only.has("memory")) {
   report.rss.many = await rssManyMessages({ ...o, messages: settings.rssMessages });
   report.rss_mb_10k = report.rss.many.peak_mb;
   progress(`memory: ${report.rss_mb_10k} MiB for ${settings.rssMessages} messages`);
+}
+if (only.has("history") && settings.history > 0) {
+  report.history = await benchHistory({
+    url,
+    schemas,
+    emails: settings.history,
+    latencyMs: 200,
+    concurrency: 32,
+    e2eSeconds: settings.e2eSeconds,
+    queueJobs: settings.jobs,
+    queueConcurrency: 16,
+    queueRepeats: settings.queueRepeats,
+    progress,
+  });
 }
 Deno.removeSignalListener("SIGINT", onInterrupt);
 report.seconds = Math.round((performance.now() - started) / 100) / 10;

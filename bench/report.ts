@@ -1,5 +1,6 @@
 /** The bench's results as one object (`--json`) and as tables for a person. */
 import type { RssResult } from "./memory.ts";
+import type { HistoryResult } from "./history.ts";
 import type { E2ePoint, IngestResult } from "./pipeline.ts";
 import type { PromptResult } from "./prompt.ts";
 import type { QueuePoint, QueueRunPoint } from "./queue.ts";
@@ -21,6 +22,8 @@ export interface BenchReport {
   median_prompt_tokens: number | null;
   median_full_body_tokens: number | null;
   prompt: PromptResult | null;
+  /** With `--history N`: the rates with N emails of history over an empty database (goal: at least 0.9). */
+  history: HistoryResult | null;
   settings: Record<string, unknown>;
   seconds: number;
 }
@@ -120,6 +123,28 @@ export function formatReport(r: BenchReport): string {
         ["p90", p.p90_prompt_tokens, p.p90_full_body_tokens],
         ["total", p.total_prompt_tokens, p.total_full_body_tokens],
       ]),
+      "",
+    );
+  }
+  if (r.history) {
+    const h = r.history;
+    out.push(
+      `History: ${h.emails} processed emails built by SQL in ${h.build_seconds} s; with history / empty`,
+      ...table(["", "with history", "empty", "ratio"], [
+        [
+          "end to end msgs/s (200 ms, c=32)",
+          h.e2e_history_msgs_per_s.join(" / "),
+          h.e2e_empty_msgs_per_s.join(" / "),
+          h.e2e_ratio,
+        ],
+        [
+          "claim+complete jobs/s (c=16)",
+          h.queue_history_runs.join(" / "),
+          h.queue_empty_runs.join(" / "),
+          h.queue_ratio,
+        ],
+      ]),
+      `bytes on disk per email: ${Object.entries(h.bytes_per_email).map(([t, b]) => `${t} ${b}`).join(", ")}`,
       "",
     );
   }

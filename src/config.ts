@@ -54,6 +54,10 @@ export interface Config {
   unknownAutoReply: boolean;
   automatedAction: "none" | "handoff";
   conversationGuessWindowMs: number;
+  /** Done jobs are deleted this long after they finished. */
+  retentionJobsMs: number;
+  /** Raw bytes of processed emails are dropped this long after (where the original is kept); undefined: off. */
+  retentionRawMs: number | undefined;
   sesConfigurationSet: string | undefined;
   sqsQueueUrl: string | undefined;
   sqsEndpoint: string | undefined;
@@ -274,6 +278,19 @@ export const CONFIG_VARS: readonly VarSpec[] = [
       "Mail without threading headers follows an earlier one from the same address with the same " +
       "subject this recent (a follow-up: it goes to a person).",
   },
+  {
+    name: "RETENTION_JOBS",
+    default: "14d",
+    description:
+      "Done jobs are deleted this long after they finished (hourly, in batches); failed jobs stay.",
+  },
+  {
+    name: "RETENTION_RAW",
+    default: "90d",
+    description:
+      "Raw bytes of processed emails are dropped after this, only where the original is still at its " +
+      "location (S3 processed prefix, processed folder); `off` keeps them. Emails and effects stay.",
+  },
   { name: "SES_CONFIGURATION_SET", default: "", description: "SES configuration set for sent mail." },
   {
     name: "SQS_QUEUE_URL",
@@ -470,6 +487,8 @@ export function loadConfig(env: (name: string) => string | undefined = (n) => De
     unknownAutoReply: bool("UNKNOWN_AUTO_REPLY"),
     automatedAction: oneOf("AUTOMATED_ACTION", ["none", "handoff"] as const),
     conversationGuessWindowMs: duration("CONVERSATION_GUESS_WINDOW", 0),
+    retentionJobsMs: duration("RETENTION_JOBS", 60_000),
+    retentionRawMs: str("RETENTION_RAW") === "off" ? undefined : duration("RETENTION_RAW", 60_000),
     sesConfigurationSet: opt("SES_CONFIGURATION_SET"),
     sqsQueueUrl: url("SQS_QUEUE_URL", ["http:", "https:"]),
     sqsEndpoint: url("SQS_ENDPOINT", ["http:", "https:"]),

@@ -22,6 +22,8 @@ import { databaseDown, databaseRetryMs, pollSource, type PollSummary } from "./m
 import { ParsePool } from "./mail/parse_pool.ts";
 import { RawHandoff } from "./mail/raw_handoff.ts";
 import type { startSnsIngest } from "./mail/sns_ingest.ts";
+import { originalCheck } from "./retention/originals.ts";
+import { startRetention } from "./retention/retention.ts";
 
 const logger = log("daemon");
 
@@ -150,7 +152,22 @@ export async function runDaemon(config: Config, options: DaemonOptions): Promise
         addr: hostPort(health.addr),
       });
     }
+    // Bounded storage: at most one daemon runs it at a time, hourly (see retention.ts).
+    const retention = startRetention(db, {
+      workerId,
+      jobsMs: config.retentionJobsMs,
+      rawMs: config.retentionRawMs,
+      originals: originalCheck(async () => {
+        const [{ createS3Client }, { s3Head }] = await Promise.all([
+          AWS_MODULES.s3(),
+          import("./retention/s3_head.ts"),
+        ]);
+        return s3Head(createS3Client({ region: config.awsRegion, endpoint: config.s3Endpoint }));
+      }),
+      signal: stop.signal,
+    });
     await Promise.all([
+      retention,
       ...sources.map((s) =>
         pollLoop(db, s, {
           ...ingest,

@@ -2,6 +2,7 @@
 import type { Db } from "../db/client.ts";
 import { countEffects } from "../db/effects.ts";
 import { countDispositions, countEmails, countJobs, DISPOSITIONS, listFailedJobs } from "../db/status.ts";
+import { lastRun, tableSizes } from "../db/retention.ts";
 
 /** The `status --json` object. */
 export interface Status {
@@ -23,6 +24,17 @@ export interface Status {
   effects_by_state: Record<string, number>;
   effects_by_kind: Record<string, Record<string, number>>;
   recent_failures: { id: number; kind: string; attempts: number; last_error: string | null; at: string }[];
+  /** Size on disk of each table (with its indexes and TOAST), in bytes, largest first. */
+  table_bytes: Record<string, number>;
+  /** The last retention run (see RETENTION_JOBS, RETENTION_RAW); null: none yet. */
+  retention_last_run: {
+    started_at: string;
+    finished_at: string | null;
+    jobs_deleted: number;
+    raw_dropped: number;
+    raw_kept: number;
+    error: string | null;
+  } | null;
 }
 
 /** Reads the status from the database. */
@@ -34,6 +46,7 @@ export async function readStatus(db: Db): Promise<Status> {
     countEffects(db),
     countDispositions(db),
   ]);
+  const [sizes, run] = await Promise.all([tableSizes(db), lastRun(db)]);
   const byDisposition = Object.fromEntries(
     DISPOSITIONS.map((d) => [d, dispositions.find((r) => r.disposition === d)?.count ?? 0]),
   );
@@ -71,6 +84,15 @@ export async function readStatus(db: Db): Promise<Status> {
       last_error: f.last_error,
       at: f.updated_at.toISOString(),
     })),
+    table_bytes: Object.fromEntries(sizes.map((t) => [t.table_name, t.bytes])),
+    retention_last_run: run === undefined ? null : {
+      started_at: run.started_at.toISOString(),
+      finished_at: run.finished_at?.toISOString() ?? null,
+      jobs_deleted: run.jobs_deleted,
+      raw_dropped: run.raw_dropped,
+      raw_kept: run.raw_kept,
+      error: run.error,
+    },
   };
 }
 
@@ -107,5 +129,26 @@ export function formatStatus(s: Status): string {
       lines.push(`  job ${f.id} ${f.kind} after ${f.attempts} attempts at ${f.at}: ${f.last_error ?? ""}`);
     }
   }
+  lines.push(
+    `storage     ${
+      Object.entries(s.table_bytes).filter(([, b]) => b > 0).slice(0, 8).map(([t, b]) =>
+        `${t} ${megabytes(b)}`
+      )
+        .join(", ")
+    }`,
+  );
+  const r = s.retention_last_run;
+  lines.push(
+    r === null
+      ? "retention   no run yet (hourly, by one daemon)"
+      : `retention   last run ${r.started_at}: ${r.jobs_deleted} done jobs deleted, ${r.raw_dropped} raw ` +
+        `messages dropped, ${r.raw_kept} kept (original not found)${
+          r.finished_at === null ? " (running)" : r.error === null ? "" : `; stopped: ${r.error}`
+        }`,
+  );
   return lines.join("\n");
+}
+
+function megabytes(bytes: number): string {
+  return bytes < 1024 * 1024 ? `${Math.ceil(bytes / 1024)} kB` : `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }

@@ -19,6 +19,7 @@ import {
 } from "../db/console.ts";
 import { listConversation } from "../db/conversations.ts";
 import { ownText } from "../mail/own_text.ts";
+import { rawNotStoredNote } from "../retention/raw_note.ts";
 import {
   ActionError,
   correctIntent,
@@ -256,7 +257,7 @@ async function rawDownload(deps: RouterDeps, id: number): Promise<Response> {
   const raw = await getRawForDownload(deps.db, id);
   if (!raw) return text("Not found\n", 404);
   if (!raw.raw) {
-    return text("The original was too large to store in the database; it is kept at its source.\n", 404);
+    return text(`${rawNotStoredNote(raw.raw_dropped_at, raw.location)}\n`, 404);
   }
   return new Response(raw.raw as Uint8Array<ArrayBuffer>, {
     headers: {

@@ -137,6 +137,8 @@ export interface EmailDetail {
   raw_id: number;
   raw_stored: boolean;
   raw_location: string | null;
+  /** When retention dropped the stored bytes (the original stays at raw_location); null: not dropped. */
+  raw_dropped_at: Date | null;
 }
 
 /** Reads an email for its page, the body cut to `bodyChars`. */
@@ -189,12 +191,17 @@ export async function listEmailJobs(q: Queryable, emailId: number, rawId: number
 export async function getRawForDownload(
   q: Queryable,
   emailId: number,
-): Promise<{ raw: Uint8Array | null; location: string | null } | undefined> {
-  const row =
-    (await q.query<{ raw: string | null; location: string | null }>(getRawForDownloadSql, [emailId]))
-      .rows[0];
+): Promise<{ raw: Uint8Array | null; location: string | null; raw_dropped_at: Date | null } | undefined> {
+  const row = (await q.query<{ raw: string | null; location: string | null; raw_dropped_at: Date | null }>(
+    getRawForDownloadSql,
+    [emailId],
+  )).rows[0];
   if (!row) return undefined;
-  return { raw: row.raw === null ? null : fromBase64(row.raw), location: row.location };
+  return {
+    raw: row.raw === null ? null : fromBase64(row.raw),
+    location: row.location,
+    raw_dropped_at: row.raw_dropped_at,
+  };
 }
 
 /** One audit row. */

@@ -4,10 +4,12 @@
  */
 import { connectPostgres, type Db } from "../../src/db/client.ts";
 import { migrate } from "../../src/db/migrate.ts";
+import { requirePostgres, TEST_DATABASE_URL } from "./require_postgres.ts";
 
-/** The server the tests use. */
-export const TEST_DATABASE_URL = Deno.env.get("TEST_DATABASE_URL") ??
-  "postgres://postgres@127.0.0.1:5432/test";
+export { TEST_DATABASE_URL };
+
+// Once per run, before any test: no server, no run (one line saying how to get one).
+await requirePostgres(TEST_DATABASE_URL);
 
 /** A migrated schema of its own. */
 export interface TestDb {

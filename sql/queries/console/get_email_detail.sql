@@ -7,6 +7,7 @@ SELECT e.id, e.message_id, e.sender, e.sender_name, e.reply_to, e.recipients, e.
        e.classifier_latency_ms, e.prompt_tokens, e.completion_tokens, e.classifier_note, e.classified_at,
        e.routed_at, e.processed, e.disposition, e.disposition_reason, e.closed_reason, e.conversation_id,
        e.thread_link, e.thread_parent_id, e.handled_at, e.handled_by, e.corrections, e.raw_id,
-       r.raw IS NOT NULL AS raw_stored, r.location AS raw_location
+       r.raw IS NOT NULL AS raw_stored, r.location AS raw_location,
+       r.raw_dropped_at
 FROM emails e JOIN raw_messages r ON r.id = e.raw_id
 WHERE e.id = $1

@@ -19,7 +19,11 @@ WITH me AS (
   FROM emails p JOIN me ON left(lower(p.sender), 200) = me.sender AND p.thread_subject = me.thread_subject
   WHERE p.id < me.id AND p.received_at >= me.received_at - make_interval(secs => $3 / 1000.0)
     AND NOT EXISTS (SELECT 1 FROM by_header)
-  ORDER BY p.id DESC
+  -- In the order of emails_thread_guess_idx (received_at, after its equalities), so that no plan walks the
+  -- primary key backwards from this email instead, filtering on sender and subject through every earlier
+  -- email when none is in the window (an earlier attempt measured 4.1 s a message that way with 1,000,000
+  -- emails of history, 15 ms like this).
+  ORDER BY p.received_at DESC, p.id DESC
   LIMIT 1
 ), chosen AS (
   SELECT parent_id, link FROM (SELECT parent_id, link, n FROM by_header ORDER BY n, parent_id DESC LIMIT 1) h

@@ -8,6 +8,7 @@ import { INTENTS } from "../../classify/intents.ts";
 import type { AuditRow, EmailDetail, EmailEffect, EmailJob, Folder } from "../../db/console.ts";
 import { Layout, type LayoutProps } from "./layout.tsx";
 import { shown, when } from "./text.ts";
+import { rawNotStoredNote } from "../../retention/raw_note.ts";
 
 /** What the email's page shows. */
 export interface EmailPageProps {
@@ -209,11 +210,7 @@ export function EmailPage(p: EmailPageProps) {
       <p>
         {e.raw_stored
           ? <a href={`/emails/${e.id}/raw`}>Download the original (.eml, {e.size_bytes} bytes)</a>
-          : (
-            <span class="muted">
-              The original was too large to store in the database; it is kept at its source.
-            </span>
-          )}
+          : <span class="muted">{rawNotStoredNote(e.raw_dropped_at, e.raw_location)}</span>}
       </p>
 
       <h2>Conversation</h2>
