@@ -166,7 +166,11 @@ async function main(args: string[]): Promise<number> {
     }
   }
   const config = loadConfig();
-  await setupLogging(config.logLevel, command === "run" || command === "console" ? "stdout" : "stderr");
+  await setupLogging(
+    config.logLevel,
+    command === "run" || command === "console" ? "stdout" : "stderr",
+    config.logFormat,
+  );
   try {
     switch (command) {
       case "run":
