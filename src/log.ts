@@ -16,6 +16,7 @@ import {
   type TextFormatter,
 } from "@logtape/logtape";
 import { clip } from "./clip.ts";
+import { clearProgressLine } from "./progress.ts";
 import { redactEmails } from "./redact.ts";
 
 /**
@@ -32,7 +33,9 @@ export async function setupLogging(
   await configure({
     reset: true,
     sinks: {
-      stdout: getStreamSink(unclosable(file), { formatter: pretty ? formatPrettyLine : formatLogLine }),
+      stdout: getStreamSink(unclosable(file, pretty), {
+        formatter: pretty ? formatPrettyLine : formatLogLine,
+      }),
     },
     loggers: [
       { category: ["ses-daemon-bot"], lowestLevel: level, sinks: ["stdout"] },
@@ -113,10 +116,14 @@ function escapeControls(text: string): string {
   );
 }
 
-/** The stream sink closes its stream on dispose; stdout and stderr must stay open for the last words. */
-function unclosable(file: typeof Deno.stdout): WritableStream<Uint8Array> {
+/**
+ * The stream sink closes its stream on dispose; stdout and stderr must stay open for the last words. On a
+ * terminal, a progress line (progress.ts) is cleared first, so that the log line starts at column 0.
+ */
+function unclosable(file: typeof Deno.stdout, terminal: boolean): WritableStream<Uint8Array> {
   return new WritableStream({
     async write(chunk) {
+      if (terminal) clearProgressLine();
       for (let n = 0; n < chunk.length;) n += await file.write(chunk.subarray(n));
     },
   });
