@@ -6,6 +6,7 @@
  */
 import { parseArgs } from "node:util";
 import { TEST_DATABASE_URL } from "../tests/helpers/db.ts";
+import { benchConsole } from "./console.ts";
 import { rssIdle, rssLargeMessage, rssManyMessages } from "./memory.ts";
 import { benchE2e, benchIngest } from "./pipeline.ts";
 import { benchPrompt } from "./prompt.ts";
@@ -17,7 +18,7 @@ const HELP = `Usage: deno task bench [--json] [--quick] [options]
 
   --json                      one JSON object on stdout (the tables go to stderr)
   --quick                     small sizes: a smoke run of every part in well under a minute
-  --only LIST                 some of: queue,ingest,e2e,memory,prompt (comma-separated; default all)
+  --only LIST                 some of: queue,ingest,e2e,memory,prompt,console (comma-separated; default all)
   --jobs N                    no-op jobs per queue point (default 20000; quick 1000)
   --local-queue N             graphile-worker localQueue.size (default 500, as in its perfTest)
   --complete-batch-delay MS   graphile-worker completeJobBatchDelay (default 0: batched; -1: off)
@@ -31,11 +32,13 @@ const HELP = `Usage: deno task bench [--json] [--quick] [options]
   --rss-messages N            messages for the peak RSS run (default 10000; quick 1000)
   --rss-concurrency N         WORKER_CONCURRENCY of the daemon in the memory runs (default 16)
   --large-bytes N             size of the large message (default 41877504: 64 KiB under MAX_MESSAGE_BYTES)
+  --console-emails N          emails seeded for the console pages (default 100000; quick 2000)
+  --console-requests N        timed requests per console page (default 30; quick 10)
 
 Environment: BENCH_DATABASE_URL (else TEST_DATABASE_URL, else the local server); BENCH_CPU_PROFILE=FILE
 writes a V8 CPU profile of the last end-to-end point's timed run (open it in Chrome DevTools).`;
 
-const PARTS = ["queue", "ingest", "e2e", "memory", "prompt"] as const;
+const PARTS = ["queue", "ingest", "e2e", "memory", "prompt", "console"] as const;
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -58,6 +61,8 @@ const { values } = parseArgs({
     "rss-messages": { type: "string" },
     "rss-concurrency": { type: "string", default: "16" },
     "large-bytes": { type: "string", default: String(41_943_040 - 65_536) },
+    "console-emails": { type: "string" },
+    "console-requests": { type: "string" },
   },
 });
 if (values.help) {
@@ -100,6 +105,8 @@ const settings = {
   rssMessages: num("rss-messages", 10_000, 1000, 1),
   rssConcurrency: num("rss-concurrency", undefined, undefined, 1),
   largeBytes: num("large-bytes", undefined, undefined, 1024),
+  consoleEmails: num("console-emails", 100_000, 2000, 200),
+  consoleRequests: num("console-requests", 30, 10, 1),
   graphile: "",
 };
 settings.graphile = `0.18.0: localQueue.size ${settings.localQueue}, prepared statements, ` +
@@ -121,6 +128,7 @@ const report: BenchReport = {
   median_prompt_tokens: null,
   median_full_body_tokens: null,
   prompt: null,
+  console: null,
   settings,
   seconds: 0,
 };
@@ -187,6 +195,15 @@ if (only.has("memory")) {
   report.rss.many = await rssManyMessages({ ...o, messages: settings.rssMessages });
   report.rss_mb_10k = report.rss.many.peak_mb;
   progress(`memory: ${report.rss_mb_10k} MiB for ${settings.rssMessages} messages`);
+}
+if (only.has("console")) {
+  report.console = await benchConsole({
+    url,
+    schemas,
+    emails: settings.consoleEmails,
+    requests: settings.consoleRequests,
+    progress,
+  });
 }
 Deno.removeSignalListener("SIGINT", onInterrupt);
 report.seconds = Math.round((performance.now() - started) / 100) / 10;

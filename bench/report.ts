@@ -1,4 +1,5 @@
 /** The bench's results as one object (`--json`) and as tables for a person. */
+import type { ConsoleResult } from "./console.ts";
 import type { RssResult } from "./memory.ts";
 import type { E2ePoint, IngestResult } from "./pipeline.ts";
 import type { PromptResult } from "./prompt.ts";
@@ -21,6 +22,8 @@ export interface BenchReport {
   median_prompt_tokens: number | null;
   median_full_body_tokens: number | null;
   prompt: PromptResult | null;
+  /** The review console's pages over a seeded database, and the RSS it adds to the daemon. */
+  console: ConsoleResult | null;
   settings: Record<string, unknown>;
   seconds: number;
 }
@@ -120,6 +123,20 @@ export function formatReport(r: BenchReport): string {
         ["p90", p.p90_prompt_tokens, p.p90_full_body_tokens],
         ["total", p.total_prompt_tokens, p.total_full_body_tokens],
       ]),
+      "",
+    );
+  }
+  if (r.console) {
+    const c = r.console;
+    out.push(
+      `Console: ${c.emails} emails (seeded in ${c.seed_seconds} s), ${c.requests_per_page} requests per page, ` +
+        "round trip ms (query + render)",
+      ...table(
+        ["page", "median", "p95", "status"],
+        Object.entries(c.pages).map(([name, p]) => [name, p.median_ms, p.p95_ms, p.status]),
+      ),
+      `RSS the console adds to the daemon: ${c.rss_added_mb} MiB (${c.rss_mb.console_on} on, ` +
+        `${c.rss_mb.console_off} off)`,
       "",
     );
   }
