@@ -33,7 +33,7 @@ const HELP = `Usage: deno task bench [--json] [--quick] [options]
   --rss-concurrency N         WORKER_CONCURRENCY of the daemon in the memory runs (default 16)
   --large-bytes N             size of the large message (default 41877504: 64 KiB under MAX_MESSAGE_BYTES)
   --console-emails N          emails seeded for the console pages (default 100000; quick 2000)
-  --console-requests N        timed requests per console page (default 30; quick 10)
+  --console-requests N        timed requests per console page (default 60; quick 10)
 
 Environment: BENCH_DATABASE_URL (else TEST_DATABASE_URL, else the local server); BENCH_CPU_PROFILE=FILE
 writes a V8 CPU profile of the last end-to-end point's timed run (open it in Chrome DevTools).`;
@@ -106,7 +106,7 @@ const settings = {
   rssConcurrency: num("rss-concurrency", undefined, undefined, 1),
   largeBytes: num("large-bytes", undefined, undefined, 1024),
   consoleEmails: num("console-emails", 100_000, 2000, 200),
-  consoleRequests: num("console-requests", 30, 10, 1),
+  consoleRequests: num("console-requests", 60, 10, 1),
   graphile: "",
 };
 settings.graphile = `0.18.0: localQueue.size ${settings.localQueue}, prepared statements, ` +
