@@ -6,6 +6,7 @@
  */
 import { parseArgs } from "node:util";
 import { TEST_DATABASE_URL } from "../tests/helpers/db.ts";
+import { benchConsole } from "./console.ts";
 import { rssIdle, rssLargeMessage, rssManyMessages } from "./memory.ts";
 import { benchHistory } from "./history.ts";
 import { benchE2e, benchIngest } from "./pipeline.ts";
@@ -18,7 +19,7 @@ const HELP = `Usage: deno task bench [--json] [--quick] [options]
 
   --json                      one JSON object on stdout (the tables go to stderr)
   --quick                     small sizes: a smoke run of every part in well under a minute
-  --only LIST                 some of: queue,ingest,e2e,memory,prompt (comma-separated; default all)
+  --only LIST                 some of: queue,ingest,e2e,memory,prompt,console (comma-separated; default all)
   --jobs N                    no-op jobs per queue point (default 20000; quick 1000)
   --local-queue N             graphile-worker localQueue.size (default 500, as in its perfTest)
   --complete-batch-delay MS   graphile-worker completeJobBatchDelay (default 0: batched; -1: off)
@@ -35,11 +36,13 @@ const HELP = `Usage: deno task bench [--json] [--quick] [options]
   --history N                 also build N processed emails of history by SQL and measure end to end (200 ms,
                               concurrency 32) and claim+complete (concurrency 16) with it against an empty
                               schema (\`--only history --history N\` for that alone)
+  --console-emails N          emails seeded for the console pages (default 100000; quick 2000)
+  --console-requests N        timed requests per console page (default 60; quick 10)
 
 Environment: BENCH_DATABASE_URL (else TEST_DATABASE_URL, else the local server); BENCH_CPU_PROFILE=FILE
 writes a V8 CPU profile of the last end-to-end point's timed run (open it in Chrome DevTools).`;
 
-const PARTS = ["queue", "ingest", "e2e", "memory", "prompt", "history"] as const;
+const PARTS = ["queue", "ingest", "e2e", "memory", "prompt", "history", "console"] as const;
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -63,6 +66,8 @@ const { values } = parseArgs({
     "rss-concurrency": { type: "string", default: "16" },
     "large-bytes": { type: "string", default: String(41_943_040 - 65_536) },
     history: { type: "string", default: "0" },
+    "console-emails": { type: "string" },
+    "console-requests": { type: "string" },
   },
 });
 if (values.help) {
@@ -106,6 +111,8 @@ const settings = {
   rssConcurrency: num("rss-concurrency", undefined, undefined, 1),
   largeBytes: num("large-bytes", undefined, undefined, 1024),
   history: num("history", undefined, undefined, 0),
+  consoleEmails: num("console-emails", 100_000, 2000, 200),
+  consoleRequests: num("console-requests", 60, 10, 1),
   graphile: "",
 };
 settings.graphile = `0.18.0: localQueue.size ${settings.localQueue}, prepared statements, ` +
@@ -128,6 +135,7 @@ const report: BenchReport = {
   median_full_body_tokens: null,
   prompt: null,
   history: null,
+  console: null,
   settings,
   seconds: 0,
 };
@@ -206,6 +214,15 @@ if (only.has("history") && settings.history > 0) {
     queueJobs: settings.jobs,
     queueConcurrency: 16,
     queueRepeats: settings.queueRepeats,
+    progress,
+  });
+}
+if (only.has("console")) {
+  report.console = await benchConsole({
+    url,
+    schemas,
+    emails: settings.consoleEmails,
+    requests: settings.consoleRequests,
     progress,
   });
 }

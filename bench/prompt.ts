@@ -5,7 +5,7 @@
  */
 import { decide } from "../src/classify/decide.ts";
 import { estimateTokens } from "../src/classify/eval.ts";
-import { systemPrompt, userPrompt } from "../src/classify/llm.ts";
+import { systemPrompt, userPrompt } from "../src/classify/instructions.ts";
 import { loadConfig } from "../src/config.ts";
 import { parseEmail } from "../src/mail/parse.ts";
 import { CORPUS_DIR } from "../tests/helpers/corpus.ts";

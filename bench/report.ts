@@ -1,4 +1,5 @@
 /** The bench's results as one object (`--json`) and as tables for a person. */
+import type { ConsoleResult } from "./console.ts";
 import type { RssResult } from "./memory.ts";
 import type { HistoryResult } from "./history.ts";
 import type { E2ePoint, IngestResult } from "./pipeline.ts";
@@ -24,6 +25,8 @@ export interface BenchReport {
   prompt: PromptResult | null;
   /** With `--history N`: the rates with N emails of history over an empty database (goal: at least 0.9). */
   history: HistoryResult | null;
+  /** The review console's pages over a seeded database, and the RSS it adds to the daemon. */
+  console: ConsoleResult | null;
   settings: Record<string, unknown>;
   seconds: number;
 }
@@ -145,6 +148,20 @@ export function formatReport(r: BenchReport): string {
         ],
       ]),
       `bytes on disk per email: ${Object.entries(h.bytes_per_email).map(([t, b]) => `${t} ${b}`).join(", ")}`,
+      "",
+    );
+  }
+  if (r.console) {
+    const c = r.console;
+    out.push(
+      `Console: ${c.emails} emails (seeded in ${c.seed_seconds} s), ${c.requests_per_page} requests per page, ` +
+        "round trip ms (query + render)",
+      ...table(
+        ["page", "median", "p95", "status"],
+        Object.entries(c.pages).map(([name, p]) => [name, p.median_ms, p.p95_ms, p.status]),
+      ),
+      `RSS the console adds to the daemon: ${c.rss_added_mb} MiB (${c.rss_mb.console_on} on, ` +
+        `${c.rss_mb.console_off} off)`,
       "",
     );
   }

@@ -28,6 +28,7 @@ export interface Config {
   maxMessageBytes: number;
   parseTimeoutMs: number;
   logLevel: "debug" | "info" | "warning" | "error";
+  logFormat: "auto" | "json" | "pretty";
   openaiApiKey: string | undefined;
   openaiBaseUrl: string | undefined;
   openaiModel: string;
@@ -179,6 +180,12 @@ export const CONFIG_VARS: readonly VarSpec[] = [
       "Deadline of one message's parse (in a worker thread); a message past it is stored unparsed, with the reason.",
   },
   { name: "LOG_LEVEL", default: "info", description: "`debug`, `info`, `warning` or `error`." },
+  {
+    name: "LOG_FORMAT",
+    default: "auto",
+    description:
+      "`json` lines, `pretty` (readable, coloured) lines, or `auto`: pretty on a terminal, else JSON.",
+  },
   {
     name: "OPENAI_API_KEY",
     default: "",
@@ -461,6 +468,7 @@ export function loadConfig(env: (name: string) => string | undefined = (n) => De
     maxMessageBytes: int("MAX_MESSAGE_BYTES", 1024, 1024 ** 3),
     parseTimeoutMs: duration("PARSE_TIMEOUT", 10),
     logLevel: oneOf("LOG_LEVEL", ["debug", "info", "warning", "error"] as const),
+    logFormat: oneOf("LOG_FORMAT", ["auto", "json", "pretty"] as const),
     openaiApiKey: opt("OPENAI_API_KEY"),
     openaiBaseUrl: url("OPENAI_BASE_URL", ["http:", "https:"]),
     openaiModel: str("OPENAI_MODEL"),

@@ -14,6 +14,8 @@ import {
 import type { Db } from "./db/client.ts";
 import { type Config, configWarnings } from "./config.ts";
 import { Worker } from "./jobs/worker.ts";
+import { watchDrain } from "./jobs/drain_progress.ts";
+import { Progress } from "./progress.ts";
 import { startHealthServer } from "./health_server.ts";
 import { startConfiguredConsole } from "./console/start.ts";
 import { errorText, log } from "./log.ts";
@@ -75,17 +77,23 @@ export async function runDaemon(config: Config, options: DaemonOptions): Promise
     // start them (a bundle run without --unstable-worker-options) stops here, before any job is claimed.
     parsePool.start();
     if (options.once) {
-      for (const { source, intervalMs } of sources) {
-        // A queue is read until a long poll comes back empty; a listing once.
-        for (;;) {
-          const summary = await pollSource(db, source, ingest);
-          add(summary);
-          if (intervalMs > 0 || summary.stored + summary.known + summary.rejected + summary.errors === 0) {
-            break;
+      // On a terminal: "jobs done 120/480 (25%), 38.5/s" on stderr while the inbox is read and drained.
+      const watch = watchDrain(db, worker, new Progress("jobs done"));
+      try {
+        for (const { source, intervalMs } of sources) {
+          // A queue is read until a long poll comes back empty; a listing once.
+          for (;;) {
+            const summary = await pollSource(db, source, ingest);
+            add(summary);
+            if (intervalMs > 0 || summary.stored + summary.known + summary.rejected + summary.errors === 0) {
+              break;
+            }
           }
         }
+        await worker.drain();
+      } finally {
+        await watch.stop();
       }
-      await worker.drain();
       logger.info("Done: {stored} stored, {known} already known, {oversize} oversize, {errors} errors", {
         ...total,
       });

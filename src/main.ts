@@ -17,6 +17,8 @@ import { migrate } from "./db/migrate.ts";
 import { runDaemon } from "./daemon.ts";
 import { Worker } from "./jobs/worker.ts";
 import { closeLogging, errorText, setupLogging } from "./log.ts";
+import { Progress } from "./progress.ts";
+import { watchDrain } from "./jobs/drain_progress.ts";
 import { filesSource } from "./mail/folder_source.ts";
 import { type IngestResult, pollSource } from "./mail/ingest.ts";
 import { ParsePool } from "./mail/parse_pool.ts";
@@ -166,7 +168,11 @@ async function main(args: string[]): Promise<number> {
     }
   }
   const config = loadConfig();
-  await setupLogging(config.logLevel, command === "run" || command === "console" ? "stdout" : "stderr");
+  await setupLogging(
+    config.logLevel,
+    command === "run" || command === "console" ? "stdout" : "stderr",
+    config.logFormat,
+  );
   try {
     switch (command) {
       case "run":
@@ -261,16 +267,13 @@ async function main(args: string[]): Promise<number> {
             "eval --classifier llm needs OPENAI_API_KEY (and OPENAI_BASE_URL for a non-OpenAI endpoint)",
           );
         }
-        const progress = Deno.stderr.isTerminal();
+        const progress = new Progress("classified");
         using pool = new ParsePool({ timeoutMs: config.parseTimeoutMs });
         const report = await evalDir(positionals[0], config, {
           classifier,
           parser: pool.parse,
-          onProgress: (done, total) => {
-            if (progress) Deno.stderr.writeSync(new TextEncoder().encode(`\rclassified ${done}/${total}…`));
-          },
-        });
-        if (progress) Deno.stderr.writeSync(new TextEncoder().encode("\r"));
+          onProgress: (done, total) => progress.update(done, total),
+        }).finally(() => progress.end());
         console.log(values.json ? JSON.stringify(report) : formatEvalReport(report));
         if (!values.json) {
           const pct = (v: number | null) => v === null ? "n/a" : (v * 100).toFixed(1) + "%";
@@ -346,12 +349,9 @@ async function ingest(config: Config, paths: string[]): Promise<number> {
       throw new UsageError(`ingest: ${path} does not exist`);
     });
   }
-  const progress = Deno.stderr.isTerminal();
+  const progress = new Progress("stored");
   let seen = 0;
-  const onItem = (_: IngestResult | "error") => {
-    seen++;
-    if (progress && seen % 10 === 0) Deno.stderr.writeSync(new TextEncoder().encode(`\ringested ${seen}…`));
-  };
+  const onItem = (_: IngestResult | "error") => progress.update(++seen);
   const source = filesSource(paths);
   using pool = new ParsePool({ timeoutMs: config.parseTimeoutMs });
   return await withDb(config, async (db) => {
@@ -361,7 +361,7 @@ async function ingest(config: Config, paths: string[]): Promise<number> {
       concurrency: Math.min(config.workerConcurrency, 16),
       onItem,
     });
-    if (progress) Deno.stderr.writeSync(new TextEncoder().encode("\r"));
+    progress.end();
     const worker = new Worker(db, await jobHandlers(config, { parser: pool.parse }), {
       workerId: `ingest:${Deno.pid}`,
       concurrency: config.workerConcurrency,
@@ -370,7 +370,12 @@ async function ingest(config: Config, paths: string[]): Promise<number> {
       pollMs: config.pollIntervalMs,
       backoffMs: config.jobBackoffMs,
     });
-    await worker.drain();
+    const watch = watchDrain(db, worker, new Progress("jobs done"));
+    try {
+      await worker.drain();
+    } finally {
+      await watch.stop();
+    }
     console.log(
       `ingest: ${summary.stored} stored, ${summary.known} already stored, ${summary.oversize} oversize, ` +
         `${summary.errors} errors; jobs: ${worker.counts.done} done, ${worker.counts.retried} to retry, ` +

@@ -13,6 +13,7 @@ import requeueJobsSql from "../../sql/queries/jobs/requeue_jobs.sql" with { type
 import nextLeaseExpirySql from "../../sql/queries/jobs/next_lease_expiry.sql" with { type: "text" };
 import snoozeJobSql from "../../sql/queries/jobs/snooze_job.sql" with { type: "text" };
 import requeueEffectJobsSql from "../../sql/queries/jobs/requeue_effect_jobs.sql" with { type: "text" };
+import countOpenJobsSql from "../../sql/queries/jobs/count_open_jobs.sql" with { type: "text" };
 
 /** Job states, as constrained by the table's CHECK. */
 export type JobState = "pending" | "running" | "done" | "failed";
@@ -191,4 +192,9 @@ export async function requeueEffectJobs(
 /** Milliseconds until the earliest lease of a running job expires, or null when no job is running. */
 export async function nextLeaseExpiry(q: Queryable): Promise<number | null> {
   return (await q.query<{ ms: number | null }>(nextLeaseExpirySql)).rows[0].ms;
+}
+
+/** The number of jobs pending or running. */
+export async function countOpenJobs(q: Queryable): Promise<number> {
+  return (await q.query<{ open: number }>(countOpenJobsSql)).rows[0].open;
 }

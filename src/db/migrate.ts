@@ -14,6 +14,7 @@ import m0009 from "../../sql/migrations/0009_conversations.sql" with { type: "te
 import m0010 from "../../sql/migrations/0010_console.sql" with { type: "text" };
 import m0014 from "../../sql/migrations/0014_retention.sql" with { type: "text" };
 import m0015 from "../../sql/migrations/0015_raw_uploads.sql" with { type: "text" };
+import m0017 from "../../sql/migrations/0017_console_speed.sql" with { type: "text" };
 
 /** Every migration in order. Add new files here; never edit or reorder landed ones. */
 export const MIGRATIONS: readonly { version: string; sql: string }[] = [
@@ -28,6 +29,7 @@ export const MIGRATIONS: readonly { version: string; sql: string }[] = [
   { version: "0010_console", sql: m0010 },
   { version: "0014_retention", sql: m0014 },
   { version: "0015_raw_uploads", sql: m0015 },
+  { version: "0017_console_speed", sql: m0017 },
 ];
 
 // Any constant works; it only has to be the same in every instance. ("sesd" in ASCII.)
