@@ -5,12 +5,16 @@
  */
 import {
   AWS_MODULES,
+  createFeedbackQueue,
   createSources,
   jobHandlers,
   openDatabase,
   type PolledSource,
   stagePools,
+  suppressionRules,
 } from "./app.ts";
+import { ingestFeedbackText } from "./feedback/ingest.ts";
+import { runFeedbackQueue } from "./feedback/sqs_feedback.ts";
 import type { Db } from "./db/client.ts";
 import { type Config, configWarnings } from "./config.ts";
 import { Worker } from "./jobs/worker.ts";
@@ -39,6 +43,8 @@ export async function runDaemon(config: Config, options: DaemonOptions): Promise
   // Parsing runs in worker threads with a deadline (parse_pool.ts); terminated in the finally below.
   using parsePool = new ParsePool({ timeoutMs: config.parseTimeoutMs });
   const sources = await createSources(config);
+  const feedback = await createFeedbackQueue(config, db);
+  const feedbackLog = log("feedback");
   const workerId = `${Deno.hostname()}:${Deno.pid}:${crypto.randomUUID().slice(0, 8)}`;
   // What ingest stores, its parse jobs here take without reading it back.
   const handoff = new RawHandoff();
@@ -83,6 +89,7 @@ export async function runDaemon(config: Config, options: DaemonOptions): Promise
           }
         }
       }
+      if (feedback) await runFeedbackQueue(feedback, { once: true, log: feedbackLog });
       await worker.drain();
       logger.info("Done: {stored} stored, {known} already known, {oversize} oversize, {errors} errors", {
         ...total,
@@ -132,6 +139,16 @@ export async function runDaemon(config: Config, options: DaemonOptions): Promise
       ? startSns(db, config.awsRegion, config.s3Endpoint, {
         addr: config.snsListenAddr,
         topicArns: config.snsTopicArns,
+        feedbackTopicArns: config.sesFeedbackTopicArns,
+        onFeedback: async (text) => {
+          const s = await ingestFeedbackText(db, text, {
+            source: "sns",
+            rules: suppressionRules(config),
+            log: feedbackLog,
+          });
+          if (s.errors.length > 0) feedbackLog.warn("Unusable SNS feedback: {errors}", { errors: s.errors });
+          return s.stored + s.repeats > 0;
+        },
         requestTimeoutMs: config.snsRequestTimeoutMs,
         maxInFlight: config.snsMaxInFlight,
         region: config.awsRegion,
@@ -160,6 +177,7 @@ export async function runDaemon(config: Config, options: DaemonOptions): Promise
           onSuccess: () => lastSuccess.set(s, Date.now()),
         })
       ),
+      ...(feedback ? [runFeedbackQueue(feedback, { signal: stop.signal, log: feedbackLog })] : []),
       // With only the SNS endpoint there is nothing to poll: wait for the stop signal.
       new Promise((resolve) => stop.signal.addEventListener("abort", resolve, { once: true })),
     ]);
