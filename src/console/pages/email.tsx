@@ -6,6 +6,7 @@
 import type { ConversationItem } from "../../act/conversation.ts";
 import { INTENTS } from "../../classify/intents.ts";
 import type { AuditRow, EmailDetail, EmailEffect, EmailJob, Folder } from "../../db/console.ts";
+import type { Suppression } from "../../db/feedback.ts";
 import { Layout, type LayoutProps } from "./layout.tsx";
 import { shown, when } from "./text.ts";
 
@@ -17,6 +18,8 @@ export interface EmailPageProps {
   jobs: EmailJob[];
   conversation: ConversationItem[];
   audit: AuditRow[];
+  /** The reply address's entry on the suppression list, or null. */
+  suppression?: Suppression | null;
   counts: Record<Folder, number>;
   session: NonNullable<LayoutProps["session"]>;
   /** A fixed message after an action (never text from the request). */
@@ -48,6 +51,15 @@ export function EmailPage(p: EmailPageProps) {
         <dd>
           <strong>{e.disposition}</strong> <span class="muted">{shown(e.disposition_reason, 500)}</span>
         </dd>
+        {p.suppression && <dt>Suppressed</dt>}
+        {p.suppression && (
+          <dd class="state-suppressed">
+            <span class="untrusted">{shown(p.suppression.address, 254)}</span> is on the{" "}
+            <a href="/suppressions">suppression list</a> ({p.suppression.source}, since{" "}
+            {when(p.suppression.created_at)}):{" "}
+            {shown(p.suppression.reason, 500)}. No automatic reply goes to it.
+          </dd>
+        )}
         <dt>Handled</dt>
         <dd>{e.handled_at ? `${when(e.handled_at)} by ${e.handled_by}` : "not yet"}</dd>
         {e.parse_error && <dt>Parse error</dt>}
