@@ -13,7 +13,7 @@ import {
   stagePools,
   suppressionRules,
 } from "./app.ts";
-import { ingestFeedbackText } from "./feedback/ingest.ts";
+import { snsFeedbackHandler } from "./feedback/ingest.ts";
 import { runFeedbackQueue } from "./feedback/sqs_feedback.ts";
 import type { Db } from "./db/client.ts";
 import { type Config, configWarnings } from "./config.ts";
@@ -140,15 +140,7 @@ export async function runDaemon(config: Config, options: DaemonOptions): Promise
         addr: config.snsListenAddr,
         topicArns: config.snsTopicArns,
         feedbackTopicArns: config.sesFeedbackTopicArns,
-        onFeedback: async (text) => {
-          const s = await ingestFeedbackText(db, text, {
-            source: "sns",
-            rules: suppressionRules(config),
-            log: feedbackLog,
-          });
-          if (s.errors.length > 0) feedbackLog.warn("Unusable SNS feedback: {errors}", { errors: s.errors });
-          return s.stored + s.repeats > 0;
-        },
+        onFeedback: snsFeedbackHandler(db, { rules: suppressionRules(config), log: feedbackLog }),
         requestTimeoutMs: config.snsRequestTimeoutMs,
         maxInFlight: config.snsMaxInFlight,
         region: config.awsRegion,

@@ -106,3 +106,19 @@ export async function ingestFeedbackText(
   }
   return await ingestFeedback(q, value, options);
 }
+
+/**
+ * The SNS endpoint's feedback handler (SES_FEEDBACK_TOPIC_ARNS): stores the notification and says whether it
+ * was feedback (false: a topic shared with inbound mail hands it on). Unusable ones are logged; SNS gets its
+ * 200 all the same (a retry would not change them).
+ */
+export function snsFeedbackHandler(
+  db: Queryable,
+  options: { rules: SuppressionRules; log: Logger },
+): (text: string) => Promise<boolean> {
+  return async (text) => {
+    const s = await ingestFeedbackText(db, text, { source: "sns", rules: options.rules, log: options.log });
+    if (s.errors.length > 0) options.log.warn("Unusable SNS feedback: {errors}", { errors: s.errors });
+    return s.stored + s.repeats > 0;
+  };
+}
