@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
+import { ConfigError, inboundPush, loadConfig } from "../src/config.ts";
 import { getSuppression, recordFeedback } from "../src/db/feedback.ts";
+import { ingestFeedback } from "../src/feedback/ingest.ts";
+import { startHealthServer } from "../src/health_server.ts";
 import { parseFeedback } from "../src/feedback/parse.ts";
 import { testDb } from "./helpers/db.ts";
 import { bounce, complaint, delivery } from "./helpers/ses_feedback.ts";
@@ -78,4 +81,49 @@ Deno.test("soft bounces suppress on the third within the window; Transient/Gener
   const third = await soft("full@x.com", "Transient", "MessageTooLarge", t0 + 22 * DAY);
   assert.equal(third.suppressed_by, "soft_bounces");
   assert.match(third.reason!, /^3 soft bounces within 14d, the last Transient\/MessageTooLarge/);
+});
+
+Deno.test("feedback settings: defaults, and SNS feedback topics need the endpoint but not the inbound bucket", () => {
+  const env = (vars: Record<string, string>) => (name: string) => vars[name];
+  const c = loadConfig(env({}));
+  assert.deepEqual([c.suppressSoftBounces, c.suppressSoftWindowMs, c.sesFeedbackQueueUrl], [
+    3,
+    14 * DAY,
+    undefined,
+  ]);
+  // Feedback over SNS with inbound mail from the folder: no SES_BUCKET needed, the folder stays the source.
+  const sns = loadConfig(
+    env({ SNS_LISTEN_ADDR: "127.0.0.1:8080", SES_FEEDBACK_TOPIC_ARNS: "arn:aws:sns:x:1:fb" }),
+  );
+  assert.equal(inboundPush(sns), false);
+  assert.throws(
+    () => loadConfig(env({ SES_FEEDBACK_TOPIC_ARNS: "arn:aws:sns:x:1:fb", SUPPRESS_SOFT_BOUNCES: "0" })),
+    (e: ConfigError) =>
+      e.problems.length === 2 &&
+      /SES_FEEDBACK_TOPIC_ARNS: set SNS_LISTEN_ADDR too/.test(e.message) &&
+      /SUPPRESS_SOFT_BOUNCES="0": expected a whole number from 1 to 1000/.test(e.message),
+  );
+});
+
+Deno.test("/metrics has the suppression list's size by source, and the bounce and complaint counters", async () => {
+  await using t = await testDb();
+  for (
+    const ses of [
+      bounce({ messageId: "m", recipients: ["a@x.com"] }),
+      complaint({ messageId: "m", recipients: ["b@x.com"] }),
+    ]
+  ) {
+    await ingestFeedback(t.db, ses, { source: "file", rules: RULES });
+  }
+  const server = startHealthServer("127.0.0.1:0", { db: t.db, sources: [] });
+  try {
+    const text = await (await fetch(`http://127.0.0.1:${server.addr.port}/metrics`)).text();
+    assert.match(text, /ses_daemon_bot_suppressed_addresses\{source="permanent_bounce"\} 1/);
+    assert.match(text, /ses_daemon_bot_suppressed_addresses\{source="complaint"\} 1/);
+    assert.match(text, /ses_daemon_bot_suppressed_addresses\{source="manual"\} 0/);
+    assert.match(text, /ses_daemon_bot_bounces_total\{type="Permanent"\} \d+/);
+    assert.match(text, /ses_daemon_bot_complaints_total \d+/);
+  } finally {
+    await server.shutdown();
+  }
 });

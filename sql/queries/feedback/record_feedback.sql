@@ -39,10 +39,10 @@ WITH clock AS (
   SELECT $3::text,
          left(CASE d.source
            WHEN 'complaint' THEN format('complaint (%s) about SES message %s', coalesce($5::text, 'no type'), $7::text)
-           WHEN 'permanent_bounce' THEN format('Permanent bounce (%s) of SES message %s: %s',
-                                               coalesce($5::text, 'no subtype'), $7::text, coalesce($6::text, ''))
-           ELSE format('%s soft bounces within %s, the last %s/%s: %s', (SELECT n FROM soft), $13::text, $4::text,
-                       coalesce($5::text, 'no subtype'), coalesce($6::text, ''))
+           WHEN 'permanent_bounce' THEN format('Permanent bounce (%s) of SES message %s%s',
+                                               coalesce($5::text, 'no subtype'), $7::text, coalesce(': ' || $6::text, ''))
+           ELSE format('%s soft bounces within %s, the last %s/%s%s', (SELECT n FROM soft), $13::text, $4::text,
+                       coalesce($5::text, 'no subtype'), coalesce(': ' || $6::text, ''))
          END, 500),
          d.source,
          CASE WHEN $2::text = 'bounce' THEN 1 ELSE 0 END,
