@@ -89,7 +89,7 @@ export async function runDaemon(config: Config, options: DaemonOptions): Promise
           }
         }
       }
-      if (feedback) await runFeedbackQueue(feedback, { once: true, log: feedbackLog });
+      if (feedback) await runFeedbackQueue(feedback, { db, once: true, log: feedbackLog });
       await worker.drain();
       logger.info("Done: {stored} stored, {known} already known, {oversize} oversize, {errors} errors", {
         ...total,
@@ -124,6 +124,7 @@ export async function runDaemon(config: Config, options: DaemonOptions): Promise
     const review = await startConfiguredConsole(config, db);
     await worker.start();
     const lastSuccess = new Map<PolledSource, number>();
+    let feedbackRead: number | undefined;
     const health = config.metricsAddr
       ? startHealthServer(config.metricsAddr, {
         db,
@@ -132,7 +133,11 @@ export async function runDaemon(config: Config, options: DaemonOptions): Promise
           lastSuccess: () => lastSuccess.get(s),
           // A few missed polls, or a long poll (20 s) and its retry, before the source counts as stale.
           staleAfterMs: Math.max(3 * s.intervalMs, 90_000),
-        })),
+        })).concat(
+          feedback
+            ? [{ description: feedback.description, lastSuccess: () => feedbackRead, staleAfterMs: 90_000 }]
+            : [],
+        ),
       })
       : undefined;
     const sns = startSns && config.snsListenAddr
@@ -169,7 +174,14 @@ export async function runDaemon(config: Config, options: DaemonOptions): Promise
           onSuccess: () => lastSuccess.set(s, Date.now()),
         })
       ),
-      ...(feedback ? [runFeedbackQueue(feedback, { signal: stop.signal, log: feedbackLog })] : []),
+      ...(feedback
+        ? [runFeedbackQueue(feedback, {
+          db,
+          signal: stop.signal,
+          log: feedbackLog,
+          onSuccess: () => feedbackRead = Date.now(),
+        })]
+        : []),
       // With only the SNS endpoint there is nothing to poll: wait for the stop signal.
       new Promise((resolve) => stop.signal.addEventListener("abort", resolve, { once: true })),
     ]);

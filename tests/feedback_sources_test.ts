@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { connectPostgres } from "../src/db/client.ts";
 import { snsFeedbackHandler } from "../src/feedback/ingest.ts";
+import { feedbackQueue, runFeedbackQueue } from "../src/feedback/sqs_feedback.ts";
+import { createSqsClient } from "../src/mail/sqs_source.ts";
 import { log } from "../src/log.ts";
 import { startSnsIngest } from "../src/mail/sns_ingest.ts";
 import { runCli } from "./helpers/cli.ts";
@@ -173,4 +176,32 @@ Deno.test("feedback FILE… imports saved notifications: envelopes, bare JSON, a
   const missing = await runCli(["feedback", join(dir, "nope.json")], t.env);
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /feedback: .*nope\.json does not exist/);
+});
+
+Deno.test("while the database is down the feedback queue is not read: receipts do not count towards the DLQ", async () => {
+  await using sqs = fakeSqs({ visibilityMs: 100 });
+  sqs.send(JSON.stringify(inEnvelope(bounce({ messageId: "m", recipients: ["a@example.com"] }))));
+  const closed = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = closed.addr.port;
+  closed.close();
+  const db = connectPostgres(`postgres://postgres@127.0.0.1:${port}/test`, { max: 1 });
+  const queue = feedbackQueue(
+    db,
+    createSqsClient({
+      region: "eu-west-1",
+      sqsEndpoint: sqs.endpoint,
+      credentials: { accessKeyId: "test", secretAccessKey: "test" },
+    }),
+    { queueUrl: sqs.queueUrl, rules: RULES, badMessages: "keep", waitSeconds: 0 },
+  );
+  const stop = new AbortController();
+  const timer = setTimeout(() => stop.abort(), 1_500);
+  try {
+    await runFeedbackQueue(queue, { db, signal: stop.signal, log: log("test") });
+  } finally {
+    clearTimeout(timer);
+    await db.close();
+  }
+  assert.equal(sqs.receives, 0);
+  assert.deepEqual(sqs.remaining().map((m) => m.receipts), [0]);
 });

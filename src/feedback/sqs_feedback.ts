@@ -8,6 +8,7 @@
 import { DeleteMessageCommand, ReceiveMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import type { Logger } from "@logtape/logtape";
 import type { Db } from "../db/client.ts";
+import { databaseDown, databaseRetryMs } from "../mail/ingest.ts";
 import type { SuppressionRules } from "../db/feedback.ts";
 import { addSummary, emptySummary, type FeedbackSummary, ingestFeedbackText } from "./ingest.ts";
 
@@ -72,18 +73,36 @@ export function feedbackQueue(db: Db, sqs: SQSClient, options: FeedbackQueueOpti
 
 /**
  * Reads the queue until `signal` aborts (or, with `once`, until a poll comes back empty). A failing poll is
- * logged and tried again after a backoff up to a minute, never fatal.
+ * logged and tried again after a backoff up to a minute, never fatal (with `once`: the third failure throws).
+ * `onSuccess` feeds /healthz, which reports the queue stale after 90 s without a successful poll.
  */
 export async function runFeedbackQueue(
   queue: FeedbackQueue,
-  options: { signal?: AbortSignal; once?: boolean; log: Logger },
+  options: { db: Db; signal?: AbortSignal; once?: boolean; log: Logger; onSuccess?: () => void },
 ): Promise<FeedbackSummary> {
   const total = emptySummary();
   let failures = 0;
+  let dbFailures = 0;
   while (!options.signal?.aborted) {
+    // As for inbound mail: receive nothing the database cannot take, or each receipt during an outage
+    // counts towards the queue's maxReceiveCount and a long outage sends feedback to the dead-letter queue.
+    const down = await databaseDown(options.db);
+    if (down !== undefined) {
+      if (options.once) throw new Error(`Cannot store feedback: the database does not answer: ${down}`);
+      const ms = databaseRetryMs(++dbFailures);
+      options.log.error("The database does not answer; not reading {queue} for {ms} ms: {error}", {
+        queue: queue.description,
+        ms,
+        error: down,
+      });
+      await sleep(ms, options.signal);
+      continue;
+    }
+    dbFailures = 0;
     try {
       const batch = await queue.poll(options.signal);
       addSummary(total, batch);
+      options.onSuccess?.();
       failures = 0;
       if (options.once && batch.messages === 0) break;
     } catch (error) {
