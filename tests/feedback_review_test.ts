@@ -59,6 +59,13 @@ Deno.test("suppressions lists, adds and removes addresses; usage errors say what
 
 Deno.test("the console lists suppressions, adds and removes them, and shows the reason on the email's page", async () => {
   await using f = await consoleFixture({ "q1.eml": question(1) });
+  const id = await emailId(f.t, "<question-1@customer.example>");
+  // As if SES had sent its reply: the id SendEmail returned is on the effect.
+  const linked = await f.t.db.query(
+    "UPDATE effects SET ses_message_id = '0100-x' WHERE email_id = $1 AND kind = 'reply'",
+    [id],
+  );
+  assert.equal(linked.count, 1);
   await ingestFeedback(
     f.t.db,
     complaint({ messageId: "0100-x", recipients: ["anna1@customer.example"] }),
@@ -72,7 +79,9 @@ Deno.test("the console lists suppressions, adds and removes them, and shows the 
   assert.match(list.html, /complaint \(abuse\) about SES message 0100-x/);
   assert.match(list.html, /href="\/suppressions"/, "the navigation links the page");
 
-  const email = await c.page(`/emails/${await emailId(f.t, "<question-1@customer.example>")}`);
+  const email = await c.page(`/emails/${id}`);
+  assert.match(email.html, /<h2>SES feedback<\/h2>/);
+  assert.match(email.html, /complaint<div class="note">abuse<\/div>/);
   assert.match(email.html, /<dt>Suppressed<\/dt>/);
   assert.match(email.html, /is on the <a href="\/suppressions">suppression list<\/a> \(complaint/);
 

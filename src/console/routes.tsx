@@ -18,7 +18,7 @@ import {
   listFolder,
 } from "../db/console.ts";
 import { listConversation } from "../db/conversations.ts";
-import { countSuppressions, getSuppression, listSuppressions } from "../db/feedback.ts";
+import { countSuppressions, getSuppression, listEmailFeedback, listSuppressions } from "../db/feedback.ts";
 import { normaliseAddress } from "../feedback/parse.ts";
 import { suppressAddress, SuppressionInputError, unsuppressAddress } from "../feedback/suppressions.ts";
 import { ownText } from "../mail/own_text.ts";
@@ -242,7 +242,7 @@ async function emailPage(deps: RouterDeps, ctx: RouteContext, id: number): Promi
       404,
     );
   }
-  const [counts, effects, jobs, audit, conversation, suppression] = await Promise.all([
+  const [counts, effects, jobs, audit, conversation, suppression, feedback] = await Promise.all([
     countFolders(deps.db),
     listEmailEffects(deps.db, id),
     listEmailJobs(deps.db, id, email.raw_id),
@@ -251,6 +251,7 @@ async function emailPage(deps: RouterDeps, ctx: RouteContext, id: number): Promi
       ? Promise.resolve([])
       : listConversation(deps.db, { conversationId: email.conversation_id, excerptChars: 300, limit: 50 }),
     getSuppression(deps.db, normaliseAddress(email.reply_to || email.sender)),
+    listEmailFeedback(deps.db, id),
   ]);
   return html(
     <EmailPage
@@ -261,6 +262,7 @@ async function emailPage(deps: RouterDeps, ctx: RouteContext, id: number): Promi
       audit={audit}
       conversation={conversation}
       suppression={suppression ?? null}
+      feedback={feedback}
       counts={counts}
       session={session}
       flash={DONE[ctx.url.searchParams.get("done") ?? ""]}

@@ -7,6 +7,7 @@ import addSuppressionSql from "../../sql/queries/suppressions/add_suppression.sq
 import removeSuppressionSql from "../../sql/queries/suppressions/remove_suppression.sql" with {
   type: "text",
 };
+import listEmailFeedbackSql from "../../sql/queries/feedback/list_email_feedback.sql" with { type: "text" };
 import countSuppressionsSql from "../../sql/queries/suppressions/count_suppressions.sql" with {
   type: "text",
 };
@@ -55,6 +56,24 @@ export async function recordFeedback(
     p.now ?? null,
   ]);
   return { ...rows[0], effect_id: rows[0].effect_id === null ? null : Number(rows[0].effect_id) };
+}
+
+/** What SES reported about one effect of an email. */
+export interface EmailFeedback {
+  id: number;
+  effect_id: number;
+  kind: "bounce" | "complaint" | "delivery";
+  recipient: string;
+  bounce_type: string | null;
+  sub_type: string | null;
+  detail: string | null;
+  occurred_at: Date | null;
+  received_at: Date;
+}
+
+/** The feedback about an email's replies and forwards, oldest first. */
+export async function listEmailFeedback(q: Queryable, emailId: number): Promise<EmailFeedback[]> {
+  return (await q.query<EmailFeedback>(listEmailFeedbackSql, [emailId])).rows;
 }
 
 /** One address of the suppression list. */
