@@ -74,7 +74,10 @@ export async function ingestFeedback(
     summary.stored++;
     if (feedback.kind === "bounce") {
       count("ses_daemon_bot_bounces_total", "SES bounces of the mail we sent, by bounce type.", {
-        type: feedback.bounceType ?? "Undetermined",
+        // A label from the notification: only SES's three values, so that no input makes new series.
+        type: ["Permanent", "Transient", "Undetermined"].includes(feedback.bounceType ?? "")
+          ? feedback.bounceType!
+          : "other",
       });
     } else if (feedback.kind === "complaint") {
       count("ses_daemon_bot_complaints_total", "SES complaints about the mail we sent.");
