@@ -5,7 +5,7 @@ import { bounce, complaint, delivery, inEnvelope } from "./helpers/ses_feedback.
 const ID = "0102018f-test-message-000000";
 
 for (const shape of ["identity", "event"] as const) {
-  Deno.test(`a ${shape} bounce gives one feedback per recipient, bare or in an SNS envelope`, () => {
+  Deno.test(`an ${shape} bounce gives one feedback per recipient, bare or in an SNS envelope`, () => {
     const ses = bounce({
       shape,
       messageId: ID,
@@ -26,7 +26,7 @@ for (const shape of ["identity", "event"] as const) {
     }
   });
 
-  Deno.test(`a ${shape} complaint and delivery are read; a delivery's id is message id and recipient`, () => {
+  Deno.test(`an ${shape} complaint and delivery are read; a delivery's id is message id and recipient`, () => {
     const c = parseFeedback(JSON.stringify(complaint({ shape, messageId: ID, recipients: ["x@y.com"] })));
     assert.equal(c.feedback?.[0].kind, "complaint");
     assert.equal(c.feedback?.[0].subType, "abuse");
