@@ -7,7 +7,7 @@ import { httpWebhookSender } from "./act/webhook.ts";
 import { CLASSIFY_JOB, classifyJobHandler } from "./classify/classify_job.ts";
 import type { Business } from "./classify/instructions.ts";
 import { LlmClassifier } from "./classify/llm.ts";
-import type { Config } from "./config.ts";
+import { type Config, inboundPush } from "./config.ts";
 import { connectPostgres, type Db, openPglite } from "./db/client.ts";
 import { migrate } from "./db/migrate.ts";
 import type { JobHandler } from "./jobs/types.ts";
@@ -19,6 +19,8 @@ import { parseJobHandler } from "./mail/parse_job.ts";
 import type { Parser } from "./mail/parse_pool.ts";
 import type { RawHandoff } from "./mail/raw_handoff.ts";
 import type { MailSource } from "./mail/source.ts";
+import type { SuppressionRules } from "./db/feedback.ts";
+import type { FeedbackQueue } from "./feedback/sqs_feedback.ts";
 
 const logger = log("db");
 
@@ -95,7 +97,7 @@ export interface PolledSource {
  */
 export async function createSources(config: Config): Promise<PolledSource[]> {
   const sources: PolledSource[] = [];
-  const push = !!config.sqsQueueUrl || !!config.snsListenAddr;
+  const push = inboundPush(config);
   if (config.sqsQueueUrl) {
     const { sqsSource } = await AWS_MODULES.sqs();
     sources.push({
@@ -130,6 +132,27 @@ export async function createSources(config: Config): Promise<PolledSource[]> {
     sources.push({ source: folderSource(config.inboxDir), intervalMs: config.pollIntervalMs });
   }
   return sources;
+}
+
+/** The suppression rules of the configuration. */
+export function suppressionRules(config: Config): SuppressionRules {
+  return { softBounces: config.suppressSoftBounces, softWindowMs: config.suppressSoftWindowMs };
+}
+
+/** The feedback queue (SES_FEEDBACK_QUEUE_URL), or undefined when none is set. */
+export async function createFeedbackQueue(config: Config, db: Db): Promise<FeedbackQueue | undefined> {
+  if (!config.sesFeedbackQueueUrl) return undefined;
+  const [{ createSqsClient }, { feedbackQueue }] = await Promise.all([
+    AWS_MODULES.sqs(),
+    import("./feedback/sqs_feedback.ts"),
+  ]);
+  const sqs = createSqsClient({ region: config.awsRegion, sqsEndpoint: config.sqsEndpoint });
+  return feedbackQueue(db, sqs, {
+    queueUrl: config.sesFeedbackQueueUrl,
+    rules: suppressionRules(config),
+    badMessages: config.sqsBadMessages,
+    log: log("feedback"),
+  });
 }
 
 /**

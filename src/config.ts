@@ -60,6 +60,13 @@ export interface Config {
   /** Raw bytes of processed emails are dropped this long after (where the original is kept); undefined: off. */
   retentionRawMs: number | undefined;
   sesConfigurationSet: string | undefined;
+  /** SQS queue of SES bounce, complaint and delivery notifications; undefined: not read. */
+  sesFeedbackQueueUrl: string | undefined;
+  /** SNS topics whose messages the SNS endpoint reads as feedback. */
+  sesFeedbackTopicArns: string[];
+  /** Soft bounces (Transient/Undetermined, not Transient/General) within the window that suppress. */
+  suppressSoftBounces: number;
+  suppressSoftWindowMs: number;
   sqsQueueUrl: string | undefined;
   sqsEndpoint: string | undefined;
   sqsBadMessages: "delete" | "keep";
@@ -300,6 +307,29 @@ export const CONFIG_VARS: readonly VarSpec[] = [
   },
   { name: "SES_CONFIGURATION_SET", default: "", description: "SES configuration set for sent mail." },
   {
+    name: "SES_FEEDBACK_QUEUE_URL",
+    default: "",
+    description:
+      "SQS queue of SES bounce, complaint and delivery notifications (SNS → SQS, or raw). Empty: off.",
+  },
+  {
+    name: "SES_FEEDBACK_TOPIC_ARNS",
+    default: "",
+    description:
+      "Comma-separated SNS topics whose messages the SNS endpoint (SNS_LISTEN_ADDR) reads as feedback.",
+  },
+  {
+    name: "SUPPRESS_SOFT_BOUNCES",
+    default: "3",
+    description:
+      "Transient or Undetermined bounces (never Transient/General) within SUPPRESS_SOFT_WINDOW that suppress an address.",
+  },
+  {
+    name: "SUPPRESS_SOFT_WINDOW",
+    default: "14d",
+    description: "The window in which SUPPRESS_SOFT_BOUNCES soft bounces suppress an address.",
+  },
+  {
     name: "SQS_QUEUE_URL",
     default: "",
     description: "Queue of SES receipt notifications (SNS → SQS); long-polled instead of listing the bucket.",
@@ -498,6 +528,10 @@ export function loadConfig(env: (name: string) => string | undefined = (n) => De
     retentionJobsMs: duration("RETENTION_JOBS", 60_000),
     retentionRawMs: str("RETENTION_RAW") === "off" ? undefined : duration("RETENTION_RAW", 60_000),
     sesConfigurationSet: opt("SES_CONFIGURATION_SET"),
+    sesFeedbackQueueUrl: url("SES_FEEDBACK_QUEUE_URL", ["http:", "https:"]),
+    sesFeedbackTopicArns: str("SES_FEEDBACK_TOPIC_ARNS").split(",").map((a) => a.trim()).filter(Boolean),
+    suppressSoftBounces: int("SUPPRESS_SOFT_BOUNCES", 1, 1000),
+    suppressSoftWindowMs: duration("SUPPRESS_SOFT_WINDOW", 60_000),
     sqsQueueUrl: url("SQS_QUEUE_URL", ["http:", "https:"]),
     sqsEndpoint: url("SQS_ENDPOINT", ["http:", "https:"]),
     sqsBadMessages: oneOf("SQS_BAD_MESSAGES", ["delete", "keep"] as const),
@@ -528,15 +562,19 @@ export function loadConfig(env: (name: string) => string | undefined = (n) => De
         `SNS_LISTEN_ADDR=${JSON.stringify(config.snsListenAddr)}: expected host:port, like 127.0.0.1:8080`,
       );
     }
-    if (config.snsTopicArns.length === 0) {
+    if (config.snsTopicArns.length === 0 && config.sesFeedbackTopicArns.length === 0) {
       problems.push(
         "SNS_TOPIC_ARNS: set the topic ARNs to accept when SNS_LISTEN_ADDR is set (nothing is accepted)",
       );
     }
+  } else if (config.sesFeedbackTopicArns.length > 0) {
+    problems.push(
+      "SES_FEEDBACK_TOPIC_ARNS: set SNS_LISTEN_ADDR too (the SNS endpoint receives them), or use SES_FEEDBACK_QUEUE_URL",
+    );
   }
   // A notification lost to the dead-letter queue (a database outage, a bug) leaves its object under
   // SES_PREFIX: only the catch-up listing brings it in, so push ingestion goes without it only when told to.
-  if ((config.sqsQueueUrl || config.snsListenAddr) && !config.sesBucket && config.s3CatchupIntervalMs > 0) {
+  if (inboundPush(config) && !config.sesBucket && config.s3CatchupIntervalMs > 0) {
     problems.push(
       "SES_BUCKET: set it with SQS_QUEUE_URL or SNS_LISTEN_ADDR, so the bucket is listed every " +
         "S3_CATCHUP_INTERVAL for what a notification missed; or set S3_CATCHUP_INTERVAL=0 to go without",
@@ -585,6 +623,11 @@ export function loadConfig(env: (name: string) => string | undefined = (n) => De
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/** Whether inbound mail is pushed (SQS, or SNS topics of receipts), not listed; feedback topics alone are not. */
+export function inboundPush(config: Config): boolean {
+  return !!config.sqsQueueUrl || (!!config.snsListenAddr && config.snsTopicArns.length > 0);
 }
 
 /**

@@ -5,12 +5,16 @@
  */
 import {
   AWS_MODULES,
+  createFeedbackQueue,
   createSources,
   jobHandlers,
   openDatabase,
   type PolledSource,
   stagePools,
+  suppressionRules,
 } from "./app.ts";
+import { snsFeedbackHandler } from "./feedback/ingest.ts";
+import { runFeedbackQueue } from "./feedback/sqs_feedback.ts";
 import type { Db } from "./db/client.ts";
 import { type Config, configWarnings } from "./config.ts";
 import { Worker } from "./jobs/worker.ts";
@@ -43,6 +47,8 @@ export async function runDaemon(config: Config, options: DaemonOptions): Promise
   // Parsing runs in worker threads with a deadline (parse_pool.ts); terminated in the finally below.
   using parsePool = new ParsePool({ timeoutMs: config.parseTimeoutMs });
   const sources = await createSources(config);
+  const feedback = await createFeedbackQueue(config, db);
+  const feedbackLog = log("feedback");
   const workerId = `${Deno.hostname()}:${Deno.pid}:${crypto.randomUUID().slice(0, 8)}`;
   // What ingest stores, its parse jobs here take without reading it back.
   const handoff = new RawHandoff();
@@ -91,6 +97,8 @@ export async function runDaemon(config: Config, options: DaemonOptions): Promise
           }
         }
         await worker.drain();
+        if (feedback) await runFeedbackQueue(feedback, { db, once: true, log: feedbackLog });
+        await worker.drain();
       } finally {
         await watch.stop();
       }
@@ -127,6 +135,7 @@ export async function runDaemon(config: Config, options: DaemonOptions): Promise
     const review = await startConfiguredConsole(config, db);
     await worker.start();
     const lastSuccess = new Map<PolledSource, number>();
+    let feedbackRead: number | undefined;
     const health = config.metricsAddr
       ? startHealthServer(config.metricsAddr, {
         db,
@@ -135,13 +144,19 @@ export async function runDaemon(config: Config, options: DaemonOptions): Promise
           lastSuccess: () => lastSuccess.get(s),
           // A few missed polls, or a long poll (20 s) and its retry, before the source counts as stale.
           staleAfterMs: Math.max(3 * s.intervalMs, 90_000),
-        })),
+        })).concat(
+          feedback
+            ? [{ description: feedback.description, lastSuccess: () => feedbackRead, staleAfterMs: 90_000 }]
+            : [],
+        ),
       })
       : undefined;
     const sns = startSns && config.snsListenAddr
       ? startSns(db, config.awsRegion, config.s3Endpoint, {
         addr: config.snsListenAddr,
         topicArns: config.snsTopicArns,
+        feedbackTopicArns: config.sesFeedbackTopicArns,
+        onFeedback: snsFeedbackHandler(db, { rules: suppressionRules(config), log: feedbackLog }),
         requestTimeoutMs: config.snsRequestTimeoutMs,
         maxInFlight: config.snsMaxInFlight,
         region: config.awsRegion,
@@ -185,6 +200,14 @@ export async function runDaemon(config: Config, options: DaemonOptions): Promise
           onSuccess: () => lastSuccess.set(s, Date.now()),
         })
       ),
+      ...(feedback
+        ? [runFeedbackQueue(feedback, {
+          db,
+          signal: stop.signal,
+          log: feedbackLog,
+          onSuccess: () => feedbackRead = Date.now(),
+        })]
+        : []),
       // With only the SNS endpoint there is nothing to poll: wait for the stop signal.
       new Promise((resolve) => stop.signal.addEventListener("abort", resolve, { once: true })),
     ]);

@@ -5,6 +5,7 @@
 import type { Db } from "./db/client.ts";
 import jobGaugesSql from "../sql/queries/status/job_gauges.sql" with { type: "text" };
 import { countDispositions, DISPOSITIONS } from "./db/status.ts";
+import { countSuppressions } from "./db/feedback.ts";
 import { type Gauge, renderMetrics } from "./metrics.ts";
 import { withTimeout } from "./timeout.ts";
 
@@ -39,7 +40,11 @@ export function startHealthServer(
     if (path === "/metrics") {
       let gauges: Gauge[] = [];
       try {
-        gauges = [...await jobGauges(deps.db), ...await dispositionGauges(deps.db)];
+        gauges = [
+          ...await jobGauges(deps.db),
+          ...await dispositionGauges(deps.db),
+          await suppressionGauge(deps.db),
+        ];
       } catch { /* the counters are still worth serving; /healthz reports the database */ }
       return new Response(renderMetrics(gauges), {
         headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
@@ -89,6 +94,19 @@ async function jobGauges(db: Db): Promise<Gauge[]> {
       values: [{ labels: {}, value: rows.find((r) => r.state === "pending")?.oldest_runnable_s ?? 0 }],
     },
   ];
+}
+
+/** The suppression list's size, by what put each address there. */
+async function suppressionGauge(db: Db): Promise<Gauge> {
+  const rows = await countSuppressions(db);
+  return {
+    name: "ses_daemon_bot_suppressed_addresses",
+    help: "Addresses on the suppression list, by source (complaint, permanent_bounce, soft_bounces, manual).",
+    values: ["complaint", "permanent_bounce", "soft_bounces", "manual"].map((source) => ({
+      labels: { source },
+      value: rows.find((r) => r.source === source)?.count ?? 0,
+    })),
+  };
 }
 
 async function dispositionGauges(db: Db): Promise<Gauge[]> {

@@ -3,7 +3,9 @@
  * Exit codes: 0 success, 1 runtime failure, 2 usage or configuration error.
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { createLlm, jobHandlers, openDatabase, routeOptions, stagePools } from "./app.ts";
+import { createLlm, jobHandlers, openDatabase, routeOptions, stagePools, suppressionRules } from "./app.ts";
+import { formatFeedbackSummary, importFeedbackFiles } from "./cli/feedback.ts";
+import { suppressionsCommand, SuppressionsUsageError } from "./cli/suppressions.ts";
 import { startConfiguredConsole } from "./console/start.ts";
 import { ActionError, cliActor, correctIntent, markHandled, releaseReply } from "./review/actions.ts";
 import { formatEvalReport } from "./classify/eval.ts";
@@ -45,6 +47,9 @@ Commands:
   handled ID [--note TEXT]  mark an email's hand-off handled (it leaves the console's Needs a person)
   release EFFECT_ID [--note TEXT]
                             deliver a withheld automatic reply after all (if the email has no other reply)
+  feedback FILE…            import saved SES bounce/complaint/delivery notifications (SNS envelopes or bare)
+  suppressions [--json] | suppressions add ADDRESS [--note TEXT] | suppressions remove ADDRESS
+                            the addresses no automatic reply goes to (bounces, complaints, by hand)
   classify FILE.eml…        print each file's classification as a JSON line (no database)
   eval DIR [--json] [--classifier offline|llm]
                             score the classifier on DIR/*.eml against DIR/labels.jsonl
@@ -115,6 +120,20 @@ without an earlier correction, it also confirms the email's intent (a labelled e
 
 Delivers a withheld (suppressed) automatic reply after all, unless its email already has another reply
 delivered, pending or failed. Recorded in the audit trail. 'effects --state suppressed' lists them.`,
+  feedback: `Usage: ses-daemon-bot feedback FILE…
+
+Imports saved SES sending feedback, as the SES_FEEDBACK_QUEUE_URL queue stores it: bounce, complaint and
+delivery notifications in either shape (identity notifications, configuration-set events), each an SNS
+envelope or the bare SES JSON; a file holds one, a JSON array of them, or one per line. A notification seen
+before (same feedbackId) changes nothing. Applies the suppression rules (see the README's "SES sending
+feedback"). Exit 1 when some notification was not usable.`,
+  suppressions: `Usage: ses-daemon-bot suppressions [--json]
+       ses-daemon-bot suppressions add ADDRESS [--note TEXT]
+       ses-daemon-bot suppressions remove ADDRESS
+
+The suppression list: addresses no automatic reply goes to (a reply to one is withheld with the reason, and
+the email goes to a person). Bounces and complaints add addresses by themselves; 'add' and 'remove' are for
+people (recorded in the audit trail). --json prints one object per line.`,
   classify: `Usage: ses-daemon-bot classify FILE.eml…
 
 Classifies each file as the daemon would (rules, then the LLM when OPENAI_API_KEY is set, else the offline
@@ -161,6 +180,7 @@ async function main(args: string[]): Promise<number> {
     correct: ["note"],
     handled: ["note"],
     release: ["note"],
+    suppressions: ["json", "note"],
   };
   for (const flag of ["once", "json", "all", "classifier", "state", "note"] as const) {
     if (values[flag] && !allowed[command]?.includes(flag)) {
@@ -193,6 +213,34 @@ async function main(args: string[]): Promise<number> {
       case "handled":
       case "release":
         return await withDb(config, (db) => review(command, config, db, positionals, values.note));
+      case "feedback":
+        if (positionals.length === 0) throw new UsageError("feedback needs at least one FILE");
+        for (const file of positionals) {
+          await Deno.stat(file).catch(() => {
+            throw new UsageError(`feedback: ${file} does not exist`);
+          });
+        }
+        return await withDb(config, async (db) => {
+          const s = await importFeedbackFiles(db, positionals, suppressionRules(config));
+          for (const e of s.errors.slice(0, 20)) console.error(e);
+          console.log(formatFeedbackSummary(s));
+          return s.errors.length > 0 ? 1 : 0;
+        });
+      case "suppressions":
+        return await withDb(config, async (db) => {
+          try {
+            const out = await suppressionsCommand(db, positionals, {
+              json: values.json,
+              note: values.note,
+              actor: cliActor(),
+            });
+            for (const line of out.lines) (out.code === 0 ? console.log : console.error)(line);
+            return out.code;
+          } catch (error) {
+            if (error instanceof SuppressionsUsageError) throw new UsageError(error.message);
+            throw error;
+          }
+        });
       case "migrate":
         return await withDb(config, async (db) => {
           const applied = await migrate(db);

@@ -20,12 +20,15 @@ import {
   recordEffectFailure,
   releaseFallback,
   reserveSendSlot,
+  suppressReply,
 } from "../db/effects.ts";
+import { getSuppression } from "../db/feedback.ts";
+import { normaliseAddress } from "../feedback/parse.ts";
+import { type MessagePayload, suppressedReason, type WebhookPayload } from "./plan.ts";
 import { errorText } from "../log.ts";
 import { count } from "../metrics.ts";
 import type { JobHandler } from "../jobs/types.ts";
 import { buildMessage } from "./mime.ts";
-import type { MessagePayload, WebhookPayload } from "./plan.ts";
 import { DeliveryError, type MailTransport, type WebhookSender } from "./transport.ts";
 
 /** What delivery goes through. */
@@ -114,6 +117,22 @@ export function deliverJobHandler(options: DeliverOptions): JobHandler {
         delayMs: takeoverAfterMs ?? 5_000,
       };
     }
+    if (effect.kind === "reply") {
+      // Checked at routing, and again here: feedback may have suppressed the address since.
+      const p = effect.payload as unknown as MessagePayload;
+      const held = await withheldBySuppression(db, effectId, p.to[0], {
+        token,
+        deliver: { kind: job.kind, maxAttempts: job.max_attempts },
+      });
+      if (held) {
+        effectLog.warn("Reply {effectId} withheld right before sending: {reason}", { reason: held });
+        count("ses_daemon_bot_auto_replies_suppressed_total", "Automatic replies withheld, by reason.", {
+          reason: "suppression_list",
+        });
+        return { type: "done" };
+      }
+    }
+    let sesMessageId: string | undefined;
     try {
       if (!mail) {
         const p = effect.payload as unknown as WebhookPayload;
@@ -124,7 +143,8 @@ export function deliverJobHandler(options: DeliverOptions): JobHandler {
       } else {
         const p = effect.payload as unknown as MessagePayload;
         const raw = await messageBytes(db, p);
-        await options.mail.send(effect.idempotency_key, raw, { from: p.from, to: p.to });
+        sesMessageId = (await options.mail.send(effect.idempotency_key, raw, { from: p.from, to: p.to }))
+          ?.messageId;
       }
     } catch (error) {
       if (error instanceof DeliveryError && error.ambiguous && takeoverAfterMs === null) {
@@ -168,7 +188,7 @@ export function deliverJobHandler(options: DeliverOptions): JobHandler {
     }
     await db.transaction(async (tx) => {
       await lockEmail(tx, effect.email_id);
-      await markEffectDelivered(tx, { id: effectId, token });
+      await markEffectDelivered(tx, { id: effectId, token, sesMessageId });
       await markEmailProcessedIfDone(tx, effect.email_id);
     });
     count("ses_daemon_bot_effects_delivered_total", "Effects delivered, by kind.", { kind: effect.kind });
@@ -191,6 +211,31 @@ async function settle(
     await lockEmail(tx, emailId);
     if (failedReply) await releaseFallback(tx, failedReply);
     await markEmailProcessedIfDone(tx, emailId);
+  });
+}
+
+/**
+ * When `to` is on the suppression list: withholds the reply (marked by this run's `token`) with the reason,
+ * stores its hand-off, settles the email, and returns the reason; else undefined.
+ */
+async function withheldBySuppression(
+  db: Db,
+  effectId: number,
+  to: string | undefined,
+  run: { token: string; deliver: { kind: string; maxAttempts: number } },
+): Promise<string | undefined> {
+  if (!to) return undefined;
+  const suppression = await getSuppression(db, normaliseAddress(to));
+  if (!suppression) return undefined;
+  const reason = suppressedReason(suppression.address, suppression.reason);
+  return await db.transaction(async (tx) => {
+    const row = await getEffect(tx, effectId);
+    if (!row) return undefined;
+    await lockEmail(tx, row.email_id);
+    if (!await suppressReply(tx, { id: effectId, reason, token: run.token })) return undefined;
+    await releaseFallback(tx, { effectId, deliver: run.deliver });
+    await markEmailProcessedIfDone(tx, row.email_id);
+    return reason;
   });
 }
 

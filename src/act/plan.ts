@@ -33,6 +33,8 @@ export interface RoutableEmail {
   followUp?: FollowUp | null;
   /** The language of the sender's own text, which replies are written in; English when unset. */
   language?: Language;
+  /** The reply address's entry on the suppression list (bounces, complaints, or a person), when it has one. */
+  suppression?: { address: string; reason: string } | null;
 }
 
 /** The settings routing needs. */
@@ -169,7 +171,7 @@ export function plan(email: RoutableEmail, config: PlanConfig): Plan {
   } else if (effects.length > 0) {
     const headline = `Mail from ${
       who(email)
-    } whose automatic reply did not go (AUTO_REPLY_WINDOW, or it failed)`;
+    } whose automatic reply did not go (AUTO_REPLY_WINDOW, a suppressed address, or it failed)`;
     effects.push(...handoff(email, config, "withheld", headline).map((e) => ({ ...e, fallback: true })));
   }
   return { effects, suppressed };
@@ -216,10 +218,18 @@ function replyBlocked(email: RoutableEmail, to: string | undefined, config: Plan
   if (!email.autoReplyOk) return `auto_reply_ok is false: ${email.reasons.join(", ") || "rules"}`;
   if (!to) return "no address to reply to";
   if (isOwn(to, config)) return `recipient ${to} is one of our own addresses`;
+  if (email.suppression && email.suppression.address === to.trim().toLowerCase()) {
+    return suppressedReason(email.suppression.address, email.suppression.reason);
+  }
   if (!sendersDomain(to, email.sender)) {
     return `Reply-To ${to} is not on the From domain ${domainOf(email.sender)}`;
   }
   return undefined;
+}
+
+/** Why a reply to a suppressed address is withheld (routing and delivery say it alike). */
+export function suppressedReason(address: string, reason: string): string {
+  return `recipient ${address} is on the suppression list: ${reason}`;
 }
 
 function isOwn(address: string, config: PlanConfig): boolean {

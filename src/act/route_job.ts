@@ -13,6 +13,8 @@ import {
   type PlannedEffect,
   storeRoute,
 } from "../db/effects.ts";
+import { getSuppression } from "../db/feedback.ts";
+import { normaliseAddress } from "../feedback/parse.ts";
 import { type JobHandler, PermanentError } from "../jobs/types.ts";
 import { detectLanguage } from "../mail/language.ts";
 import { ownText } from "../mail/own_text.ts";
@@ -50,7 +52,8 @@ export function routeJobHandler(options: RouteOptions): JobHandler {
       parentId: link.parent_id,
       link: link.link,
     });
-    const decided = plan(routable(e, followUp), options);
+    const suppression = await getSuppression(db, normaliseAddress(e.reply_to || e.sender));
+    const decided = plan({ ...routable(e, followUp), suppression }, options);
 
     const effects: PlannedEffect[] = [
       ...decided.suppressed.map((x) => ({
@@ -104,6 +107,7 @@ function suppressionReason(text: string): string {
   if (text.includes("follow-up in conversation")) return "follow_up";
   if (text.includes("AUTO_REPLY_WINDOW")) return "sender_window";
   if (text.includes("own addresses")) return "own_address";
+  if (text.includes("suppression list")) return "suppression_list";
   if (text.includes("not on the From domain")) return "reply_to_elsewhere";
   if (/spam|virus/i.test(text)) return "spam_or_virus";
   if (text.includes("auto_reply_ok is false")) return "unsafe";

@@ -56,7 +56,7 @@ export function sesTransport(options: SesTransportOptions): MailTransport {
     kind: "ses",
     async send(_key, raw, envelope) {
       try {
-        await client.send(
+        const out = await client.send(
           new SendEmailCommand({
             FromEmailAddress: envelope.from,
             Destination: { ToAddresses: envelope.to },
@@ -64,6 +64,8 @@ export function sesTransport(options: SesTransportOptions): MailTransport {
             ConfigurationSetName: options.configurationSet,
           }),
         );
+        // Stored on the effect: bounce and complaint notifications name it as mail.messageId.
+        return { messageId: out.MessageId };
       } catch (error) {
         throw sesDeliveryError(error);
       }

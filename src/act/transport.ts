@@ -4,6 +4,12 @@
  * through `Idempotency-Key`) does, and a retry after a crash never doubles an effect there.
  */
 
+/** What a transport says of a message it sent. */
+export interface SendResult {
+  /** The service's id of the message (SES: the MessageId SendEmail returned, which its feedback names). */
+  messageId?: string;
+}
+
 /** Sends one raw RFC 5322 message. */
 export interface MailTransport {
   readonly kind: "ses" | "file";
@@ -11,7 +17,7 @@ export interface MailTransport {
    * Sends `raw` to `envelope.to` from `envelope.from`. `key` is the effect's unique idempotency key (it may
    * contain ":" and any other character). Throws {@linkcode DeliveryError} when the message was not sent.
    */
-  send(key: string, raw: Uint8Array, envelope: { from: string; to: string[] }): Promise<void>;
+  send(key: string, raw: Uint8Array, envelope: { from: string; to: string[] }): Promise<SendResult | void>;
   /** Releases connections (SES); absent when there is nothing to release. */
   close?(): void;
 }

@@ -18,6 +18,9 @@ import {
   listFolder,
 } from "../db/console.ts";
 import { listConversation } from "../db/conversations.ts";
+import { countSuppressions, getSuppression, listEmailFeedback, listSuppressions } from "../db/feedback.ts";
+import { normaliseAddress } from "../feedback/parse.ts";
+import { suppressAddress, SuppressionInputError, unsuppressAddress } from "../feedback/suppressions.ts";
 import { ownText } from "../mail/own_text.ts";
 import { rawNotStoredNote } from "../retention/raw_note.ts";
 import {
@@ -31,6 +34,7 @@ import {
 import { closeSession, type LoginGate, type LoginLimiter, openSession, type Session } from "./auth.ts";
 import { EmailPage } from "./pages/email.tsx";
 import { FolderPage } from "./pages/folder.tsx";
+import { SuppressionsPage } from "./pages/suppressions.tsx";
 import { LoginPage, MessagePage } from "./pages/layout.tsx";
 import { redirect, type Route, type RouteContext, text } from "./security.ts";
 import css from "./static/console.css" with { type: "text" };
@@ -58,7 +62,14 @@ const DONE: Record<string, string> = {
   released: "The withheld reply was released; it is being delivered.",
   retried: "The effect is being delivered again.",
   requeued: "The job was requeued.",
+  suppressed: "The address was added to the suppression list.",
+  already: "The address was on the suppression list already.",
+  unsuppressed: "The address was taken off the suppression list.",
+  absent: "The address was not on the suppression list.",
 };
+
+/** Addresses the Suppressions page lists at most (newest first). */
+const SUPPRESSIONS_SHOWN = 500;
 
 /** The router. */
 export function consoleRouter(deps: RouterDeps): Route {
@@ -75,6 +86,7 @@ export function consoleRouter(deps: RouterDeps): Route {
       if ((g = m(/^\/folders\/([a-z_]+)$/))) return await folderPage(deps, ctx, g[1]);
       if ((g = m(/^\/emails\/(\d{1,9})$/))) return await emailPage(deps, ctx, Number(g[1]));
       if ((g = m(/^\/emails\/(\d{1,9})\/raw$/))) return await rawDownload(deps, Number(g[1]));
+      if (path === "/suppressions") return await suppressionsPage(deps, ctx);
       return text("Not found\n", 404);
     }
     if (path === "/login") return await login(deps, ctx);
@@ -113,6 +125,9 @@ export function consoleRouter(deps: RouterDeps): Route {
       if ((g = m(/^\/effects\/(\d{1,15})\/retry$/))) {
         const r = await retryEffect(deps.db, { effectId: Number(g[1]), actor: session.user, note });
         return redirect(`/emails/${r.emailId}?done=retried`);
+      }
+      if (path === "/suppressions/add" || path === "/suppressions/remove") {
+        return await suppressionAction(deps, ctx, path.endsWith("add") ? "add" : "remove");
       }
       if ((g = m(/^\/emails\/(\d{1,9})\/jobs\/(\d{1,15})\/requeue$/))) {
         await requeueJob(deps.db, { emailId: Number(g[1]), jobId: Number(g[2]), actor: session.user, note });
@@ -228,7 +243,7 @@ async function emailPage(deps: RouterDeps, ctx: RouteContext, id: number): Promi
       404,
     );
   }
-  const [counts, effects, jobs, audit, conversation] = await Promise.all([
+  const [counts, effects, jobs, audit, conversation, suppression, feedback] = await Promise.all([
     countFolders(deps.db),
     listEmailEffects(deps.db, id),
     listEmailJobs(deps.db, id, email.raw_id),
@@ -236,6 +251,8 @@ async function emailPage(deps: RouterDeps, ctx: RouteContext, id: number): Promi
     email.conversation_id === null
       ? Promise.resolve([])
       : listConversation(deps.db, { conversationId: email.conversation_id, excerptChars: 300, limit: 50 }),
+    getSuppression(deps.db, normaliseAddress(email.reply_to || email.sender)),
+    listEmailFeedback(deps.db, id),
   ]);
   return html(
     <EmailPage
@@ -245,11 +262,56 @@ async function emailPage(deps: RouterDeps, ctx: RouteContext, id: number): Promi
       jobs={jobs}
       audit={audit}
       conversation={conversation}
+      suppression={suppression ?? null}
+      feedback={feedback}
       counts={counts}
       session={session}
       flash={DONE[ctx.url.searchParams.get("done") ?? ""]}
     />,
   );
+}
+
+async function suppressionsPage(deps: RouterDeps, ctx: RouteContext): Promise<Response> {
+  const [counts, rows, sizes] = await Promise.all([
+    countFolders(deps.db),
+    listSuppressions(deps.db, SUPPRESSIONS_SHOWN),
+    countSuppressions(deps.db),
+  ]);
+  return html(
+    <SuppressionsPage
+      rows={rows}
+      total={sizes.reduce((n, r) => n + r.count, 0)}
+      counts={counts}
+      session={layoutSession(ctx.session!)}
+      flash={DONE[ctx.url.searchParams.get("done") ?? ""]}
+    />,
+  );
+}
+
+/** POST /suppressions/add|remove: the functions `suppressions add|remove` call. */
+async function suppressionAction(
+  deps: RouterDeps,
+  ctx: RouteContext,
+  verb: "add" | "remove",
+): Promise<Response> {
+  const p = { address: ctx.form.get("address") ?? "", actor: ctx.session!.user, note: ctx.form.get("note") };
+  try {
+    if (verb === "add") {
+      return redirect(`/suppressions?done=${await suppressAddress(deps.db, p) ? "suppressed" : "already"}`);
+    }
+    return redirect(`/suppressions?done=${await unsuppressAddress(deps.db, p) ? "unsuppressed" : "absent"}`);
+  } catch (error) {
+    if (!(error instanceof SuppressionInputError)) throw error;
+    return html(
+      <MessagePage
+        title="Not done"
+        message={error.message}
+        back="/suppressions"
+        session={layoutSession(ctx.session!)}
+      />,
+      400,
+    );
+  }
 }
 
 /** The original bytes, as a download only: never shown inline, whatever they contain. */

@@ -16,6 +16,7 @@ import markEffectSendingSql from "../../sql/queries/effects/mark_effect_sending.
 import markEffectAmbiguousSql from "../../sql/queries/effects/mark_effect_ambiguous.sql" with {
   type: "text",
 };
+import suppressReplySql from "../../sql/queries/effects/suppress_reply.sql" with { type: "text" };
 import listEffectsSql from "../../sql/queries/effects/list_effects.sql" with { type: "text" };
 import countEffectsSql from "../../sql/queries/effects/count_effects.sql" with { type: "text" };
 import reserveSendSlotSql from "../../sql/queries/effects/reserve_send_slot.sql" with { type: "text" };
@@ -130,9 +131,23 @@ export async function markEffectSending(
   ])).count === 1;
 }
 
-/** Marks an effect delivered by the run with `token`; false when that run no longer holds it. */
-export async function markEffectDelivered(q: Queryable, p: { id: number; token: string }): Promise<boolean> {
-  return (await q.query(markEffectDeliveredSql, [p.id, p.token])).count === 1;
+/**
+ * Marks an effect delivered by the run with `token`, with the id the transport gave the message (SES
+ * MessageId); false when that run no longer holds it.
+ */
+export async function markEffectDelivered(
+  q: Queryable,
+  p: { id: number; token: string; sesMessageId?: string | null },
+): Promise<boolean> {
+  return (await q.query(markEffectDeliveredSql, [p.id, p.token, p.sesMessageId ?? null])).count === 1;
+}
+
+/** Withholds a pending reply right before sending (its recipient is suppressed); false when `token` lost it. */
+export async function suppressReply(
+  q: Queryable,
+  p: { id: number; reason: string; token: string },
+): Promise<boolean> {
+  return (await q.query(suppressReplySql, [p.id, p.reason, p.token])).count === 1;
 }
 
 /** Counts a failed attempt of the run with `token` (nothing was sent); `final` fails the effect for good. */

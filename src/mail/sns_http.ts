@@ -168,7 +168,7 @@ function oneRequest(
     }
     const msg = value as SnsMessage;
     if (typeof msg.TopicArn !== "string" || msg.TopicArn === "") {
-      if ("notificationType" in msg && !("Type" in msg)) {
+      if (("notificationType" in msg || "eventType" in msg) && !("Type" in msg)) {
         // Raw message delivery sends the bare SES JSON to HTTP(S) endpoints, and SNS does not sign it.
         log.warn("SNS message refused: unsigned raw delivery; turn raw message delivery off");
         return text(403, "Unsigned: turn raw message delivery off for this subscription");
@@ -187,7 +187,10 @@ function oneRequest(
     };
     if (!topics.has(msg.TopicArn)) {
       // Before verifying: anyone can have SNS sign messages of their own topic, so only the list tells ours.
-      log.warn("SNS message refused: topic {topicArn} is not in SNS_TOPIC_ARNS", ctx);
+      log.warn(
+        "SNS message refused: topic {topicArn} is not in SNS_TOPIC_ARNS (nor SES_FEEDBACK_TOPIC_ARNS)",
+        ctx,
+      );
       return text(403, topics.size ? "Topic not allowed" : "No topic allowed (SNS_TOPIC_ARNS is empty)");
     }
     try {

@@ -19,7 +19,15 @@ import type { SnsVerifyOptions } from "./sns_verify.ts";
 /** Options of {@linkcode startSnsIngest}. */
 export interface SnsIngestOptions extends NotifiedObjectOptions, IngestOptions {
   addr: string;
+  /** Topics of receipt notifications (inbound mail). */
   topicArns: string[];
+  /**
+   * Topics of SES sending feedback (SES_FEEDBACK_TOPIC_ARNS), verified alike and handed to `onFeedback`. A
+   * topic on both lists carries both: what is not feedback goes on to inbound mail.
+   */
+  feedbackTopicArns?: string[];
+  /** Stores one feedback notification (its envelope's text); false when it carries no feedback. */
+  onFeedback?: (text: string) => Promise<boolean>;
   /** SNS_REQUEST_TIMEOUT: a body not received in full by then is answered 408. */
   requestTimeoutMs?: number;
   /** SNS_MAX_IN_FLIGHT: requests handled at once; more are answered 503. */
@@ -33,13 +41,18 @@ export interface SnsIngestOptions extends NotifiedObjectOptions, IngestOptions {
 /** Starts the SNS endpoint, storing what it receives in `db`. */
 export function startSnsIngest(db: Db, s3: S3Client, options: SnsIngestOptions): SnsEndpoint {
   const source = snsObjectSource(notifiedObjects(options, s3));
+  const inbound = new Set(options.topicArns);
+  const feedback = new Set(options.onFeedback ? options.feedbackTopicArns ?? [] : []);
   return startSnsEndpoint({
     addr: options.addr,
-    topicArns: options.topicArns,
+    topicArns: [...new Set([...inbound, ...feedback])],
     requestTimeoutMs: options.requestTimeoutMs,
     maxInFlight: options.maxInFlight,
     verify: options.verify,
     onNotification: async (text, msg) => {
+      if (feedback.has(msg.TopicArn)) {
+        if (await options.onFeedback!(text) || !inbound.has(msg.TopicArn)) return;
+      }
       const item = notificationItem(text, { messageId: msg.MessageId ?? "" });
       const result = await ingestItem(db, source, item, options);
       if (result === "stored") options.onStored?.();

@@ -10,6 +10,8 @@ import { type Effect, plan, type Suppressed } from "../act/plan.ts";
 import { conversationOf, DELIVER_JOB, routable, type RouteOptions } from "../act/route_job.ts";
 import type { Queryable } from "../db/client.ts";
 import type { EmailEffect } from "../db/console.ts";
+import { getSuppression } from "../db/feedback.ts";
+import { normaliseAddress } from "../feedback/parse.ts";
 import { getEmailForRoute, type PlannedEffect, type StoredEffect, storeRoute } from "../db/effects.ts";
 
 /** Why a corrected email gets no new automatic reply. */
@@ -29,7 +31,8 @@ export async function rerouteCorrected(
 ): Promise<StoredEffect[]> {
   const e = await getEmailForRoute(tx, p.emailId);
   if (!e) throw new Error(`Cannot route email ${p.emailId} again: no such email`);
-  const decided = plan(routable(e, await conversationOf(tx, p.thread)), p.options);
+  const suppression = await getSuppression(tx, normaliseAddress(e.reply_to || e.sender));
+  const decided = plan({ ...routable(e, await conversationOf(tx, p.thread)), suppression }, p.options);
   const replied = p.existing.some((f) => f.kind === "reply" && f.state !== "suppressed");
   const suffix = `.c${p.correction}`;
   const effects: PlannedEffect[] = [

@@ -1,9 +1,10 @@
--- A reply failed for good: stores the hand-off it stood for (its `fallback`), with a deliver job each, so that
--- the email still reaches a person. Unique per email and purpose like every effect: a second run adds nothing.
+-- A reply failed for good, or was withheld right before sending (its recipient is suppressed): stores the
+-- hand-off it stood for (its `fallback`), with a deliver job each, so that the email still reaches a person.
+-- Unique per email and purpose like every effect: a second run adds nothing.
 -- Returns the effects stored.
 -- $1 effect id (the failed reply), $2 deliver job kind, $3 its max_attempts
 WITH failed AS (
-  SELECT email_id, fallback FROM effects WHERE id = $1 AND kind = 'reply' AND state = 'failed' AND fallback IS NOT NULL
+  SELECT email_id, fallback FROM effects WHERE id = $1 AND kind = 'reply' AND state IN ('failed', 'suppressed') AND fallback IS NOT NULL
 ), stored AS (
   INSERT INTO effects (email_id, kind, purpose, idempotency_key, payload, message_id)
   SELECT f.email_id, x.v ->> 'kind', x.v ->> 'purpose', 'email:' || f.email_id || ':' || (x.v ->> 'purpose'),

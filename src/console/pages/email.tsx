@@ -6,6 +6,7 @@
 import type { ConversationItem } from "../../act/conversation.ts";
 import { INTENTS } from "../../classify/intents.ts";
 import type { AuditRow, EmailDetail, EmailEffect, EmailJob, Folder } from "../../db/console.ts";
+import type { EmailFeedback, Suppression } from "../../db/feedback.ts";
 import { Layout, type LayoutProps } from "./layout.tsx";
 import { shown, when } from "./text.ts";
 import { rawNotStoredNote } from "../../retention/raw_note.ts";
@@ -18,6 +19,10 @@ export interface EmailPageProps {
   jobs: EmailJob[];
   conversation: ConversationItem[];
   audit: AuditRow[];
+  /** The reply address's entry on the suppression list, or null. */
+  suppression?: Suppression | null;
+  /** What SES reported about the mail sent for it (bounces, complaints, deliveries). */
+  feedback?: EmailFeedback[];
   counts: Record<Folder, number>;
   session: NonNullable<LayoutProps["session"]>;
   /** A fixed message after an action (never text from the request). */
@@ -49,6 +54,15 @@ export function EmailPage(p: EmailPageProps) {
         <dd>
           <strong>{e.disposition}</strong> <span class="muted">{shown(e.disposition_reason, 500)}</span>
         </dd>
+        {p.suppression && <dt>Suppressed</dt>}
+        {p.suppression && (
+          <dd class="state-suppressed">
+            <span class="untrusted">{shown(p.suppression.address, 254)}</span> is on the{" "}
+            <a href="/suppressions">suppression list</a> ({p.suppression.source}, since{" "}
+            {when(p.suppression.created_at)}):{" "}
+            {shown(p.suppression.reason, 500)}. No automatic reply goes to it.
+          </dd>
+        )}
         <dt>Handled</dt>
         <dd>{e.handled_at ? `${when(e.handled_at)} by ${e.handled_by}` : "not yet"}</dd>
         {e.parse_error && <dt>Parse error</dt>}
@@ -151,6 +165,26 @@ export function EmailPage(p: EmailPageProps) {
                     </form>
                   )}
                 </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {(p.feedback?.length ?? 0) > 0 && <h2>SES feedback</h2>}
+      {(p.feedback?.length ?? 0) > 0 && (
+        <table>
+          <tbody>
+            {p.feedback!.map((b) => (
+              <tr>
+                <td class="when">{when(b.occurred_at ?? b.received_at)}</td>
+                <td class="num">effect {b.effect_id}</td>
+                <td class={`tag ${b.kind === "delivery" ? "state-delivered" : "state-failed"}`}>
+                  {b.kind}
+                  {b.bounce_type && <div class="note">{b.bounce_type}/{b.sub_type}</div>}
+                  {!b.bounce_type && b.sub_type && <div class="note">{b.sub_type}</div>}
+                </td>
+                <td class="untrusted">{shown(b.recipient, 254)}</td>
+                <td class="untrusted note">{shown(b.detail, 500)}</td>
               </tr>
             ))}
           </tbody>

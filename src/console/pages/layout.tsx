@@ -18,7 +18,7 @@ export interface LayoutProps {
   /** Null on pages without a session (login). */
   session: { user: string; csrf: string } | null;
   counts?: Record<Folder, number>;
-  current?: Folder;
+  current?: Folder | "suppressions";
   children: ComponentChildren;
 }
 
@@ -43,6 +43,9 @@ export function Layout(p: LayoutProps) {
                   <span class="count">{p.counts![f]}</span>
                 </a>
               ))}
+              <a href="/suppressions" class={p.current === "suppressions" ? "current" : undefined}>
+                Suppressions
+              </a>
             </nav>
           )}
           {p.session && (
