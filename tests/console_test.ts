@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { LoginLimiter } from "../src/console/auth.ts";
 import { CSP } from "../src/console/security.ts";
-import { containsPattern, listFolder } from "../src/db/console.ts";
+import { parseFilters, senderMatch } from "../src/console/filters.ts";
+import { listFolder } from "../src/db/console.ts";
 import { SECOND_REPLY_REASON } from "../src/review/reroute.ts";
 import { Client, consoleFixture, emailId, HOSTILE, question } from "./helpers/console.ts";
 
@@ -217,13 +218,13 @@ Deno.test("handled: the email leaves Needs a person, with an audit row and a con
   await c.login();
   const id = await emailId(f.t, "<hostile-1@evil.example>");
   assert.ok(
-    (await listFolder(f.t.db, "needs_person", { cursor: null, search: null, limit: 50 })).some((r) =>
+    (await listFolder(f.t.db, "needs_person", { cursor: null, filters: NONE, limit: 50 })).some((r) =>
       r.id === id
     ),
   );
   const res = await c.act(`/emails/${id}`, `/emails/${id}/handled`, { note: "answered by phone" });
   assert.equal(res.status, 303);
-  const left = await listFolder(f.t.db, "needs_person", { cursor: null, search: null, limit: 50 });
+  const left = await listFolder(f.t.db, "needs_person", { cursor: null, filters: NONE, limit: 50 });
   assert.ok(!left.some((r) => r.id === id));
   const { rows } = await f.t.db.query<{ actor: string; action: string; note: string }>(
     "SELECT actor, action, note FROM audit_log WHERE email_id = $1",
@@ -276,16 +277,69 @@ Deno.test("folders count their emails, search escapes its pattern, and pages by 
   const all = await c.page("/folders/all");
   assert.match(all.html, /All<span class="count">3<\/span>/);
   assert.match(all.html, /Withheld<span class="count">1<\/span>/);
-  assert.equal(containsPattern("50%_off\\"), "%50\\%\\_off\\\\%");
-  assert.equal((await listFolder(f.t.db, "all", { cursor: null, search: "%", limit: 10 })).length, 0);
-  assert.equal(
-    (await listFolder(f.t.db, "all", { cursor: null, search: "PRICING QUESTION", limit: 10 })).length,
-    2,
-  );
-  const first = await listFolder(f.t.db, "all", { cursor: null, search: null, limit: 2 });
-  const next = await listFolder(f.t.db, "all", { cursor: first[1].id, search: null, limit: 2 });
+  const list = async (query: string, cursor: number | null = null, limit = 10) =>
+    await listFolder(f.t.db, "all", {
+      cursor,
+      filters: parseFilters(new URLSearchParams(query)).filters,
+      limit,
+    });
+  assert.equal((await list("q=%25")).length, 0);
+  assert.equal((await list("from=%25")).length, 0, "% in a sender is matched literally");
+  assert.equal((await list(`q=${encodeURIComponent("PRICING QUESTION")}`)).length, 2);
+  const first = await list("", null, 2);
+  const next = await list("", first[1].id, 2);
   assert.equal(next.length, 1);
   assert.ok(next[0].id < first[1].id);
   const page = await c.page(`/folders/all?q=${encodeURIComponent("pricing question")}`);
   assert.equal((page.html.match(/<tr>/g) ?? []).length, 1 + 2);
 });
+
+Deno.test("search finds a sender by address, prefix or domain, and words of the text; filters combine", async () => {
+  await using f = await consoleFixture(MAIL);
+  const ids = async (query: string) =>
+    (await listFolder(f.t.db, "all", {
+      cursor: null,
+      filters: parseFilters(new URLSearchParams(query)).filters,
+      limit: 10,
+    })).map((r) => r.sender).sort();
+  const anna = ["anna1@customer.example", "anna1@customer.example"];
+  assert.deepEqual(await ids("q=anna1@customer.example"), anna);
+  assert.deepEqual(await ids("q=anna2@customer.example"), []);
+  assert.deepEqual(await ids("q=ANNA1@customer.example+pricing"), anna);
+  assert.deepEqual(await ids("q=@customer.example"), anna);
+  assert.deepEqual(await ids("from=ANNA"), anna, "a prefix of the address");
+  assert.deepEqual(await ids("from=anna1@customer.example"), anna);
+  assert.deepEqual(await ids("from=anna1@customer.exam"), anna);
+  assert.deepEqual(await ids("from=customer.example"), anna);
+  assert.deepEqual(await ids("from=@evil.example"), ["mallory@evil.example"]);
+  assert.deepEqual(await ids("q=overlay"), ["mallory@evil.example"], "a word of the text");
+  assert.deepEqual(await ids("q=cost+month"), anna, "every word, anywhere in the text");
+  assert.deepEqual(await ids("from=anna1&intent=send_info"), anna);
+  assert.deepEqual(await ids("from=anna1&intent=unknown"), []);
+  assert.deepEqual(await ids("intent=speak_to_human&classifier=offline"), ["mallory@evil.example"]);
+  assert.deepEqual(await ids("since=2000-01-01&until=2000-01-02"), []);
+  const today = new Date().toISOString().slice(0, 10);
+  assert.equal((await ids(`since=${today}&until=${today}`)).length, 3);
+  assert.deepEqual(senderMatch("a_b%@x.example"), { prefix: "a\\_b\\%@x.example%", domain: null });
+  assert.deepEqual(senderMatch("@X.example"), { prefix: null, domain: "x.example" });
+  assert.deepEqual(senderMatch("x.example"), { prefix: null, domain: "x.example" });
+  assert.deepEqual(senderMatch("anna"), { prefix: "anna%", domain: null });
+});
+
+Deno.test("bad filter values give a clear message on the page (400), not an error", async () => {
+  await using f = await consoleFixture(MAIL);
+  const c = new Client(f.base);
+  await c.login();
+  const page = await c.page("/folders/all?intent=maybe&since=2026-13-01&classifier=gpt&cursor=x");
+  assert.equal(page.status, 400);
+  assert.match(page.html, /&quot;Intent&quot; must be one of send_info/);
+  assert.match(page.html, /&quot;Since&quot; must be a date like 2026-11-25, not &quot;2026-13-01&quot;/);
+  assert.match(page.html, /&quot;Classifier&quot; must be one of rules, llm, offline/);
+  assert.match(page.html, /&quot;cursor&quot; must be an email id/);
+  assert.doesNotMatch(page.html, /<tbody>/);
+  const ok = await c.page("/folders/needs_person?q=%3Cscript%3E&since=2026-01-01");
+  assert.equal(ok.status, 200);
+  assert.doesNotMatch(ok.html, /value="<script>/);
+});
+
+const NONE = parseFilters(new URLSearchParams()).filters;

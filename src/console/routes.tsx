@@ -27,6 +27,7 @@ import {
   requeueJob,
   retryEffect,
 } from "../review/actions.ts";
+import { parseFilters } from "./filters.ts";
 import { closeSession, type LoginGate, type LoginLimiter, openSession, type Session } from "./auth.ts";
 import { EmailPage } from "./pages/email.tsx";
 import { FolderPage } from "./pages/folder.tsx";
@@ -197,12 +198,12 @@ async function loginWith(
 async function folderPage(deps: RouterDeps, ctx: RouteContext, name: string): Promise<Response> {
   if (!(FOLDERS as readonly string[]).includes(name)) return text("No such folder\n", 404);
   const folder = name as Folder;
-  const search = (ctx.url.searchParams.get("q") ?? "").trim().slice(0, 200);
-  const cursorText = ctx.url.searchParams.get("cursor");
-  const cursor = cursorText && /^\d{1,9}$/.test(cursorText) ? Number(cursorText) : null;
+  const parsed = parseFilters(ctx.url.searchParams);
   const [counts, rows] = await Promise.all([
     countFolders(deps.db),
-    listFolder(deps.db, folder, { cursor, search: search || null, limit: PAGE_SIZE + 1 }),
+    parsed.errors.length > 0
+      ? Promise.resolve([])
+      : listFolder(deps.db, folder, { cursor: parsed.cursor, filters: parsed.filters, limit: PAGE_SIZE + 1 }),
   ]);
   const page = rows.slice(0, PAGE_SIZE);
   return html(
@@ -211,10 +212,11 @@ async function folderPage(deps: RouterDeps, ctx: RouteContext, name: string): Pr
       rows={page}
       counts={counts}
       session={layoutSession(ctx.session!)}
-      search={search}
+      filters={parsed}
       next={rows.length > PAGE_SIZE ? page[page.length - 1].id : null}
       now={new Date()}
     />,
+    parsed.errors.length > 0 ? 400 : 200,
   );
 }
 

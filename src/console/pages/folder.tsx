@@ -1,5 +1,7 @@
 /** A folder: its emails, newest first (oldest first in "Needs a person", with their age), a search, pages. */
+import { INTENTS } from "../../classify/intents.ts";
 import { type Folder, folderOrder, type FolderRow } from "../../db/console.ts";
+import { CLASSIFIERS, filterQuery, type ParsedFilters } from "../filters.ts";
 import { FOLDER_TITLES, Layout, type LayoutProps } from "./layout.tsx";
 import { age, shown, when } from "./text.ts";
 
@@ -9,7 +11,7 @@ export interface FolderPageProps {
   rows: FolderRow[];
   counts: Record<Folder, number>;
   session: NonNullable<LayoutProps["session"]>;
-  search: string;
+  filters: ParsedFilters;
   /** The cursor of the next page, or null on the last one. */
   next: number | null;
   now: Date;
@@ -18,24 +20,12 @@ export interface FolderPageProps {
 /** One page of a folder. */
 export function FolderPage(p: FolderPageProps) {
   const oldest = folderOrder(p.folder) === "oldest";
-  const nextHref = p.next === null ? null : `/folders/${p.folder}?${new URLSearchParams({
-    ...(p.search ? { q: p.search } : {}),
-    cursor: String(p.next),
-  })}`;
+  const nextHref = p.next === null ? null : `/folders/${p.folder}?${filterQuery(p.filters.form, p.next)}`;
   return (
     <Layout title={FOLDER_TITLES[p.folder]} session={p.session} counts={p.counts} current={p.folder}>
       <h1>{FOLDER_TITLES[p.folder]}</h1>
-      <form class="search" method="get" action={`/folders/${p.folder}`}>
-        <input
-          type="search"
-          name="q"
-          value={p.search}
-          placeholder="Sender or subject contains…"
-          maxLength={200}
-        />
-        <button type="submit">Search</button>
-      </form>
-      {p.rows.length === 0 ? <p class="muted">No emails{p.search ? " match" : " here"}.</p> : (
+      <Filters folder={p.folder} filters={p.filters} />
+      {p.rows.length === 0 ? <p class="muted">No emails{p.filters.active ? " match" : " here"}.</p> : (
         <table>
           <thead>
             <tr>
@@ -87,5 +77,52 @@ export function FolderPage(p: FolderPageProps) {
         </p>
       )}
     </Layout>
+  );
+}
+
+/** The search box and filters (GET: a filtered page is a link to share); the errors of bad values. */
+function Filters(p: { folder: Folder; filters: ParsedFilters }) {
+  const f = p.filters.form;
+  return (
+    <>
+      <form class="search" method="get" action={`/folders/${p.folder}`}>
+        <input
+          type="search"
+          name="q"
+          value={f.q}
+          placeholder="Sender, subject or text…"
+          maxLength={200}
+          aria-label="Search"
+        />
+        <input
+          type="text"
+          name="from"
+          value={f.from}
+          placeholder="From: address, prefix or @domain"
+          maxLength={200}
+          aria-label="From"
+          class="narrow"
+        />
+        <select name="intent" aria-label="Intent">
+          <option value="">any intent</option>
+          {INTENTS.filter((i) => i !== "reserved").map((i) => (
+            <option value={i} selected={f.intent === i}>{i}</option>
+          ))}
+        </select>
+        <select name="classifier" aria-label="Classifier">
+          <option value="">any classifier</option>
+          {CLASSIFIERS.map((c) => <option key={c} value={c} selected={f.classifier === c}>{c}</option>)}
+        </select>
+        <label>
+          since <input type="date" name="since" value={f.since} />
+        </label>
+        <label>
+          until <input type="date" name="until" value={f.until} />
+        </label>
+        <button type="submit">Search</button>
+        {p.filters.active && <a href={`/folders/${p.folder}`}>Clear</a>}
+      </form>
+      {p.filters.errors.map((e) => <p key={e} class="error">{e}</p>)}
+    </>
   );
 }
