@@ -343,3 +343,31 @@ Deno.test("bad filter values give a clear message on the page (400), not an erro
 });
 
 const NONE = parseFilters(new URLSearchParams()).filters;
+
+Deno.test("the dashboard draws mail per day as inline SVG and counts share, backlog and corrections", async () => {
+  await using f = await consoleFixture(MAIL);
+  const c = new Client(f.base);
+  await c.login();
+  const id = await emailId(f.t, "<hostile-1@evil.example>");
+  await c.act(`/emails/${id}`, `/emails/${id}/correct`, { intent: "unknown" });
+  const page = await c.page("/dashboard");
+  assert.equal(page.status, 200);
+  assert.match(page.html, /<a href="\/dashboard" class="current">Dashboard<\/a>/);
+  assert.match(page.html, /<svg viewBox="0 0 760 200"[^>]*role="img" aria-label="Emails per day by intent"/);
+  assert.match(page.html, /aria-label="Emails per day by disposition"/);
+  const today = new Date().toISOString().slice(0, 10);
+  assert.match(page.html, new RegExp(`<title>${today}: 2 send_info</title>`));
+  assert.match(page.html, /Emails<\/dt><dd>3 in 14 days \(0 filtered\)/);
+  assert.match(page.html, /<strong>33.3 %<\/strong> of the mail that was not filtered \(1 of 3\)/);
+  assert.match(
+    page.html,
+    /Hand-off backlog<\/dt><dd><a href="\/folders\/needs_person">2 waiting<\/a>, the oldest for 0 min/,
+  );
+  assert.match(
+    page.html,
+    /<td>speak_to_human<\/td><td class="num">1<\/td><td class="num">0<\/td><td class="num">100 %<\/td><td>unknown<\/td>/,
+  );
+  assert.doesNotMatch(page.html, /<script/);
+  assert.match((await c.page("/dashboard?days=90")).html, /3 in 90 days/);
+  assert.match((await c.page("/dashboard?days=abc")).html, /3 in 14 days/);
+});

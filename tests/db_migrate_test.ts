@@ -2,6 +2,11 @@ import assert from "node:assert/strict";
 import { parseFilters } from "../src/console/filters.ts";
 import { openPglite } from "../src/db/client.ts";
 import { listFolder } from "../src/db/console.ts";
+import {
+  getDashboardSummary,
+  listCorrectionsByIntent,
+  listDailyCounts,
+} from "../src/db/console_dashboard.ts";
 import { migrate, MIGRATIONS } from "../src/db/migrate.ts";
 import { runCli } from "./helpers/cli.ts";
 import { testDb } from "./helpers/db.ts";
@@ -51,6 +56,10 @@ Deno.test("the embedded PGlite runs every migration, and the console's search wo
       limit: 10,
     });
     assert.deepEqual(found, []);
+    // The dashboard's queries too (GROUPING SETS, time zones).
+    assert.deepEqual(await listDailyCounts(db, 14), []);
+    assert.equal((await getDashboardSummary(db, 14)).backlog, 0);
+    assert.deepEqual(await listCorrectionsByIntent(db, 14), []);
   } finally {
     await db.close();
     await Deno.remove(dir, { recursive: true });

@@ -17,6 +17,7 @@ import {
   listEmailJobs,
   listFolder,
 } from "../db/console.ts";
+import { getDashboardSummary, listCorrectionsByIntent, listDailyCounts } from "../db/console_dashboard.ts";
 import { listConversation } from "../db/conversations.ts";
 import { ownText } from "../mail/own_text.ts";
 import {
@@ -29,6 +30,7 @@ import {
 } from "../review/actions.ts";
 import { parseFilters } from "./filters.ts";
 import { closeSession, type LoginGate, type LoginLimiter, openSession, type Session } from "./auth.ts";
+import { DashboardPage } from "./pages/dashboard.tsx";
 import { EmailPage } from "./pages/email.tsx";
 import { FolderPage } from "./pages/folder.tsx";
 import { LoginPage, MessagePage } from "./pages/layout.tsx";
@@ -73,6 +75,7 @@ export function consoleRouter(deps: RouterDeps): Route {
       if (path === "/login") return await loginWithLink(deps, ctx);
       if (path === "/") return redirect("/folders/needs_person");
       if ((g = m(/^\/folders\/([a-z_]+)$/))) return await folderPage(deps, ctx, g[1]);
+      if (path === "/dashboard") return await dashboardPage(deps, ctx);
       if ((g = m(/^\/emails\/(\d{1,9})$/))) return await emailPage(deps, ctx, Number(g[1]));
       if ((g = m(/^\/emails\/(\d{1,9})\/raw$/))) return await rawDownload(deps, Number(g[1]));
       return text("Not found\n", 404);
@@ -217,6 +220,29 @@ async function folderPage(deps: RouterDeps, ctx: RouteContext, name: string): Pr
       now={new Date()}
     />,
     parsed.errors.length > 0 ? 400 : 200,
+  );
+}
+
+/** GET /dashboard?days=N (7, 14 by default, 30 or 90). */
+async function dashboardPage(deps: RouterDeps, ctx: RouteContext): Promise<Response> {
+  const asked = Number(ctx.url.searchParams.get("days") ?? "14");
+  const days = [7, 14, 30, 90].includes(asked) ? asked : 14;
+  const [counts, daily, summary, corrections] = await Promise.all([
+    countFolders(deps.db),
+    listDailyCounts(deps.db, days),
+    getDashboardSummary(deps.db, days),
+    listCorrectionsByIntent(deps.db, days),
+  ]);
+  return html(
+    <DashboardPage
+      days={days}
+      daily={daily}
+      summary={summary}
+      corrections={corrections}
+      counts={counts}
+      session={layoutSession(ctx.session!)}
+      now={new Date()}
+    />,
   );
 }
 
