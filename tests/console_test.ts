@@ -371,3 +371,99 @@ Deno.test("the dashboard draws mail per day as inline SVG and counts share, back
   assert.match((await c.page("/dashboard?days=90")).html, /3 in 90 days/);
   assert.match((await c.page("/dashboard?days=abc")).html, /3 in 14 days/);
 });
+
+Deno.test("bulk: handled and release on a selection, each email audited; CSRF and bad input refused", async () => {
+  await using f = await consoleFixture(MAIL);
+  const c = new Client(f.base);
+  await c.login();
+  const folder = await c.page("/folders/needs_person");
+  const ids = [...folder.html.matchAll(/name="id" value="(\d+)"/g)].map((m) => m[1]);
+  assert.equal(ids.length, 2);
+  assert.match(folder.html, /<form method="post" action="\/bulk" class="bulk">/);
+  const noToken = await c.post("/bulk", { action: "handled", id: ids[0] });
+  await noToken.body?.cancel();
+  assert.equal(noToken.status, 403);
+  const form = new URLSearchParams({ csrf: folder.csrf, action: "handled", back: "/folders/needs_person" });
+  for (const id of ids) form.append("id", id);
+  form.set("note", "weekly sweep");
+  const res = await fetch(f.base + "/bulk", {
+    method: "POST",
+    headers: { cookie: c.cookie, "content-type": "application/x-www-form-urlencoded" },
+    body: form,
+  });
+  const html = await res.text();
+  assert.equal(res.status, 200);
+  assert.match(html, /handled: 2 of 2 done/);
+  assert.match(html, /<a href="\/folders\/needs_person">Back to the folder<\/a>/);
+  const { rows } = await f.t.db.query<{ email_id: number; actor: string; action: string; note: string }>(
+    "SELECT email_id, actor, action, note FROM audit_log ORDER BY id",
+  );
+  assert.deepEqual(
+    rows,
+    ids.map((id) => ({ email_id: Number(id), actor: "password", action: "handled", note: "weekly sweep" })),
+  );
+  assert.doesNotMatch((await c.page("/folders/needs_person")).html, /name="id"/);
+  // Release: the email with a withheld reply is released, the others say why not.
+  const { rows: [withheld] } = await f.t.db.query<{ email_id: number }>(
+    "SELECT email_id FROM effects WHERE kind = 'reply' AND state = 'suppressed'",
+  );
+  const all = await c.page("/folders/all");
+  const release = new URLSearchParams({ csrf: all.csrf, action: "release" });
+  for (const m of all.html.matchAll(/name="id" value="(\d+)"/g)) release.append("id", m[1]);
+  const released = await (await fetch(f.base + "/bulk", {
+    method: "POST",
+    headers: { cookie: c.cookie, "content-type": "application/x-www-form-urlencoded" },
+    body: release,
+  })).text();
+  assert.match(released, /release: 1 of 3 done/);
+  assert.match(released, /not done: no withheld reply/);
+  assert.match(released, /back to the folder/i);
+  const { rows: audit } = await f.t.db.query(
+    "SELECT 1 FROM audit_log WHERE action = 'release' AND email_id = $1",
+    [
+      withheld.email_id,
+    ],
+  );
+  assert.equal(audit.length, 1);
+  const bad = await c.post("/bulk", { csrf: all.csrf, action: "delete", id: ids[0] });
+  assert.equal(bad.status, 400);
+  assert.match(await bad.text(), /is not a bulk action/);
+  const none = await c.post("/bulk", { csrf: all.csrf, action: "handled" });
+  assert.equal(none.status, 400);
+  assert.match(await none.text(), /Select at least one email/);
+});
+
+Deno.test("bulk: retry failed effects and requeue failed jobs, through the same functions, audited", async () => {
+  await using f = await consoleFixture(MAIL);
+  const c = new Client(f.base);
+  await c.login();
+  const id = await emailId(f.t, "<hostile-1@evil.example>");
+  // As a delivery and a job that failed for good leave them.
+  const { rows: [effect] } = await f.t.db.query<{ id: number }>(
+    "UPDATE effects SET state = 'failed', last_error = 'smtp 554' WHERE id = " +
+      "(SELECT min(id) FROM effects WHERE email_id = $1) RETURNING id",
+    [id],
+  );
+  await f.t.db.query(
+    "UPDATE jobs SET state = 'failed', last_error = 'boom' WHERE kind = 'route' AND (payload ->> 'email_id')::int = $1",
+    [id],
+  );
+  const problems = await c.page("/folders/problems");
+  assert.match(problems.html, new RegExp(`name="id" value="${id}"`));
+  const run = async (action: string) => {
+    const res = await c.post("/bulk", { csrf: problems.csrf, action, id: String(id) });
+    return await res.text();
+  };
+  assert.match(await run("retry"), new RegExp(`retrying effect ${effect.id}`));
+  assert.match(await run("requeue"), /requeued job \d+ \(route\)/);
+  assert.match(await run("requeue"), /not done: no failed job/);
+  const { rows } = await f.t.db.query<{ action: string }>(
+    "SELECT action FROM audit_log WHERE email_id = $1 ORDER BY id",
+    [id],
+  );
+  assert.deepEqual(rows.map((r) => r.action), ["retry", "requeue"]);
+  const { rows: [after] } = await f.t.db.query<{ state: string }>("SELECT state FROM effects WHERE id = $1", [
+    effect.id,
+  ]);
+  assert.equal(after.state, "pending");
+});

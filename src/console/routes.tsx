@@ -28,9 +28,11 @@ import {
   requeueJob,
   retryEffect,
 } from "../review/actions.ts";
+import { BULK_ACTIONS, type BulkAction, bulkAction, MAX_BULK_IDS } from "../review/bulk.ts";
 import { parseFilters } from "./filters.ts";
 import { closeSession, type LoginGate, type LoginLimiter, openSession, type Session } from "./auth.ts";
 import { DashboardPage } from "./pages/dashboard.tsx";
+import { BulkResultPage } from "./pages/bulk.tsx";
 import { EmailPage } from "./pages/email.tsx";
 import { FolderPage } from "./pages/folder.tsx";
 import { LoginPage, MessagePage } from "./pages/layout.tsx";
@@ -89,6 +91,7 @@ export function consoleRouter(deps: RouterDeps): Route {
     }
     const note = ctx.form.get("note");
     try {
+      if (path === "/bulk") return await bulk(deps, ctx);
       if ((g = m(/^\/emails\/(\d{1,9})\/correct$/))) {
         const id = Number(g[1]);
         const r = await correctIntent(deps.db, {
@@ -220,6 +223,40 @@ async function folderPage(deps: RouterDeps, ctx: RouteContext, name: string): Pr
       now={new Date()}
     />,
     parsed.errors.length > 0 ? 400 : 200,
+  );
+}
+
+/** POST /bulk: `action` on the selected `id`s of a folder page; shows what was done to each. */
+async function bulk(deps: RouterDeps, ctx: RouteContext): Promise<Response> {
+  const action = ctx.form.get("action") ?? "";
+  if (!(BULK_ACTIONS as readonly string[]).includes(action)) {
+    throw new ActionError(`"${action.slice(0, 40)}" is not a bulk action (${BULK_ACTIONS.join(", ")})`, 400);
+  }
+  const texts = ctx.form.getAll("id");
+  if (texts.length === 0) throw new ActionError("Select at least one email (the boxes on the left)", 400);
+  if (texts.length > MAX_BULK_IDS) {
+    throw new ActionError(`Select at most ${MAX_BULK_IDS} emails at once`, 400);
+  }
+  const ids = texts.map((t) => {
+    if (!/^\d{1,9}$/.test(t)) throw new ActionError(`"${t.slice(0, 40)}" is not an email id`, 400);
+    return Number(t);
+  });
+  const back = ctx.form.get("back") ?? "";
+  const results = await bulkAction(deps.db, {
+    action: action as BulkAction,
+    emailIds: ids,
+    actor: ctx.session!.user,
+    note: ctx.form.get("note"),
+    route: deps.route,
+  });
+  return html(
+    <BulkResultPage
+      action={action}
+      results={results}
+      back={/^\/folders\/[a-z_]+(\?[^\s\\]*)?$/.test(back) ? back : "/"}
+      counts={await countFolders(deps.db)}
+      session={layoutSession(ctx.session!)}
+    />,
   );
 }
 
