@@ -243,5 +243,6 @@ export async function routeOptions(config: Config): Promise<RouteOptions> {
     autoReplyWindowMs: config.autoReplyWindowMs,
     conversationGuessWindowMs: config.conversationGuessWindowMs,
     jobMaxAttempts: config.jobMaxAttempts,
+    consoleUrl: config.consoleUrl,
   };
 }
