@@ -155,7 +155,7 @@ function BarChart(
         aria-label={`Emails per day ${p.label}`}
       >
         <line x1={CHART.left} y1={y(0)} x2={CHART.width} y2={y(0)} stroke="#999" />
-        {[0, max / 2, max].map((v) => (
+        {[...new Set([0, Math.round(max / 2), max])].map((v) => (
           <text key={v} x={CHART.left - 4} y={y(v) + 4} text-anchor="end" font-size="11" fill="#555">
             {Math.round(v)}
           </text>
