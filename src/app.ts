@@ -270,6 +270,7 @@ export async function routeOptions(config: Config): Promise<RouteOptions> {
     autoReplyWindowMs: config.autoReplyWindowMs,
     conversationGuessWindowMs: config.conversationGuessWindowMs,
     jobMaxAttempts: config.jobMaxAttempts,
+    consoleUrl: config.consoleUrl,
   };
 }
 

@@ -5,6 +5,8 @@
  */
 import { DEFAULT_BUSINESS } from "./classify/instructions.ts";
 
+import { parseProxies } from "./console/proxy.ts";
+
 /** The daemon's settings. Durations are in milliseconds, sizes in bytes. */
 export interface Config {
   databaseUrl: string | undefined;
@@ -82,6 +84,10 @@ export interface Config {
   consoleUrl: string | undefined;
   /** The shared console password (CONSOLE_PASSWORD, or the first line of CONSOLE_PASSWORD_FILE). */
   consolePassword: string | undefined;
+  /** The header a trusted reverse proxy names the user in; undefined: none. */
+  consoleTrustedUserHeader: string | undefined;
+  /** Comma list of the addresses/CIDRs that header is accepted from (CONSOLE_TRUSTED_PROXIES). */
+  consoleTrustedProxies: string;
 }
 
 /** One environment variable: its default (as written in the environment) and what it does. */
@@ -396,6 +402,18 @@ export const CONFIG_VARS: readonly VarSpec[] = [
     default: "",
     description: "File whose first line is the console password (systemd credentials, secrets mounts).",
   },
+  {
+    name: "CONSOLE_TRUSTED_USER_HEADER",
+    default: "",
+    description:
+      "Header in which a trusted reverse proxy (oauth2-proxy) names the logged-in user, e.g. X-Forwarded-User.",
+  },
+  {
+    name: "CONSOLE_TRUSTED_PROXIES",
+    default: "",
+    description:
+      "Comma list of IPs/CIDRs that header is believed from (needed with it); from others it is ignored.",
+  },
 ];
 
 /** Thrown when the environment is invalid; its message lists every problem, one per line. */
@@ -549,7 +567,10 @@ export function loadConfig(env: (name: string) => string | undefined = (n) => De
       : str("CONSOLE_ADDR"),
     consoleUrl: url("CONSOLE_URL", ["http:", "https:"])?.replace(/\/+$/, ""),
     consolePassword: consolePassword(env, problems),
+    consoleTrustedUserHeader: opt("CONSOLE_TRUSTED_USER_HEADER"),
+    consoleTrustedProxies: str("CONSOLE_TRUSTED_PROXIES").trim(),
   };
+  problems.push(...trustedProxyProblems(config.consoleTrustedUserHeader, config.consoleTrustedProxies));
   if (config.consoleAddr !== undefined && !/^[^\s]+:\d{1,5}$/.test(config.consoleAddr)) {
     problems.push(`CONSOLE_ADDR=${JSON.stringify(config.consoleAddr)}: expected host:port, or off`);
   }
@@ -645,6 +666,31 @@ export function configWarnings(config: Config): string[] {
     );
   }
   return warnings;
+}
+
+/** What is wrong with CONSOLE_TRUSTED_USER_HEADER and CONSOLE_TRUSTED_PROXIES (they go together). */
+function trustedProxyProblems(header: string | undefined, proxies: string): string[] {
+  if (header === undefined && proxies === "") return [];
+  if (header === undefined) {
+    return ["CONSOLE_TRUSTED_PROXIES is set without CONSOLE_TRUSTED_USER_HEADER: set both, or neither"];
+  }
+  const problems: string[] = [];
+  if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(header)) {
+    problems.push(
+      `CONSOLE_TRUSTED_USER_HEADER=${JSON.stringify(header)}: not a header name (like X-Forwarded-User)`,
+    );
+  }
+  const { cidrs, invalid } = parseProxies(proxies);
+  if (cidrs.length === 0 && invalid.length === 0) {
+    problems.push(
+      "CONSOLE_TRUSTED_USER_HEADER needs CONSOLE_TRUSTED_PROXIES (the proxy's addresses, e.g. 127.0.0.1): " +
+        "without it anyone could send the header and be logged in as whoever they name",
+    );
+  }
+  for (const item of invalid) {
+    problems.push(`CONSOLE_TRUSTED_PROXIES: "${item}" is not an IP address or CIDR range (like 10.0.0.0/8)`);
+  }
+  return problems;
 }
 
 /** The console password: CONSOLE_PASSWORD, or the first line of CONSOLE_PASSWORD_FILE (not both). */

@@ -3,14 +3,16 @@
  * Exit codes: 0 success, 1 runtime failure, 2 usage or configuration error.
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { createLlm, jobHandlers, openDatabase, routeOptions, stagePools, suppressionRules } from "./app.ts";
+import { createLlm, jobHandlers, openDatabase, stagePools, suppressionRules } from "./app.ts";
 import { formatFeedbackSummary, importFeedbackFiles } from "./cli/feedback.ts";
 import { suppressionsCommand, SuppressionsUsageError } from "./cli/suppressions.ts";
+import { cliActor } from "./review/actions.ts";
 import { startConfiguredConsole } from "./console/start.ts";
-import { ActionError, cliActor, correctIntent, markHandled, releaseReply } from "./review/actions.ts";
 import { formatEvalReport } from "./classify/eval.ts";
 import { classifyFile, classifyLine, evalDir } from "./cli/classify.ts";
 import { printEffects, retryEffects } from "./cli/effects.ts";
+import { checkReviewArgs, runReview } from "./cli/review.ts";
+import { UsageError } from "./cli/usage.ts";
 import type { EffectState } from "./db/effects.ts";
 import { formatStatus, readStatus } from "./cli/status.ts";
 import { type Config, CONFIG_VARS, ConfigError, loadConfig } from "./config.ts";
@@ -25,8 +27,6 @@ import { filesSource } from "./mail/folder_source.ts";
 import { type IngestResult, pollSource } from "./mail/ingest.ts";
 import { ParsePool } from "./mail/parse_pool.ts";
 import { isParseWorker } from "./mail/parse_worker.ts";
-
-class UsageError extends Error {}
 
 const MAIN_HELP =
   `ses-daemon-bot: turns inbound mail (AWS SES via S3, or a folder) into stored, classified, acted-on emails.
@@ -44,7 +44,7 @@ Commands:
   console                   the review console alone (against DATABASE_URL; 'run' serves it too)
   correct ID INTENT [--note TEXT]
                             set an email's intent as a person corrected it; it is routed again
-  handled ID [--note TEXT]  mark an email's hand-off handled (it leaves the console's Needs a person)
+  handled ID… [--note TEXT] mark emails' hand-offs handled (they leave the console's Needs a person)
   release EFFECT_ID [--note TEXT]
                             deliver a withheld automatic reply after all (if the email has no other reply)
   feedback FILE…            import saved SES bounce/complaint/delivery notifications (SNS envelopes or bare)
@@ -112,10 +112,11 @@ routes it again for that intent: what was delivered stays delivered, the new han
 and no second automatic reply is ever sent (a new reply is withheld when the email already has one). The
 intent it already has is a confirmation. Either way it is recorded in the audit trail (who: cli:<user>) and
 kept as a labelled example. Prints what was routed.`,
-  handled: `Usage: ses-daemon-bot handled ID [--note TEXT]
+  handled: `Usage: ses-daemon-bot handled ID… [--note TEXT]
 
-Marks email ID's hand-off handled: it leaves the console's "Needs a person". Recorded in the audit trail;
-without an earlier correction, it also confirms the email's intent (a labelled example).`,
+Marks each email ID's hand-off handled: it leaves the console's "Needs a person". Recorded in the audit
+trail; without an earlier correction, it also confirms the email's intent (a labelled example). Exit 1 when
+any ID could not be marked (the others still are).`,
   release: `Usage: ses-daemon-bot release EFFECT_ID [--note TEXT]
 
 Delivers a withheld (suppressed) automatic reply after all, unless its email already has another reply
@@ -212,7 +213,11 @@ async function main(args: string[]): Promise<number> {
       case "correct":
       case "handled":
       case "release":
-        return await withDb(config, (db) => review(command, config, db, positionals, values.note));
+        checkReviewArgs(command, positionals);
+        return await withDb(
+          config,
+          (db) => runReview(command, config, db, { args: positionals, note: values.note }),
+        );
       case "feedback":
         if (positionals.length === 0) throw new UsageError("feedback needs at least one FILE");
         for (const file of positionals) {
@@ -442,59 +447,6 @@ async function serveConsole(config: Config, db: Awaited<ReturnType<typeof openDa
   });
   await server?.shutdown();
   return 0;
-}
-
-/** `correct`, `handled` and `release`: the console's actions, as the same functions, for scripts. */
-async function review(
-  command: "correct" | "handled" | "release",
-  config: Config,
-  db: Awaited<ReturnType<typeof openDatabase>>,
-  args: string[],
-  note: string | undefined,
-): Promise<number> {
-  const id = (text: string | undefined, what: string) => {
-    if (!text || !/^\d{1,15}$/.test(text)) throw new UsageError(`${command}: "${text ?? ""}" is not ${what}`);
-    return Number(text);
-  };
-  const actor = cliActor();
-  try {
-    if (command === "correct") {
-      if (args.length !== 2) throw new UsageError("correct needs ID and INTENT; see 'correct --help'");
-      const r = await correctIntent(db, {
-        emailId: id(args[0], "an email id"),
-        intent: args[1],
-        actor,
-        note,
-        route: await routeOptions(config),
-      });
-      console.log(
-        r.changed
-          ? `email ${args[0]}: ${r.previous} → ${r.intent}; routed: ${
-            r.effects.map((f) => `${f.purpose} (${f.state}${f.reason ? `: ${f.reason}` : ""})`).join(", ") ||
-            "nothing to do"
-          }`
-          : `email ${args[0]}: ${r.intent} confirmed`,
-      );
-    } else if (command === "handled") {
-      if (args.length !== 1) throw new UsageError("handled needs one email ID");
-      const done = await markHandled(db, { emailId: id(args[0], "an email id"), actor, note });
-      console.log(done ? `email ${args[0]}: handled` : `email ${args[0]}: was handled already`);
-    } else {
-      if (args.length !== 1) throw new UsageError("release needs one effect ID");
-      const r = await releaseReply(db, {
-        effectId: id(args[0], "an effect id"),
-        actor,
-        note,
-        jobMaxAttempts: config.jobMaxAttempts,
-      });
-      console.log(`effect ${args[0]} of email ${r.emailId}: released; 'run' (or 'ingest') delivers it`);
-    }
-    return 0;
-  } catch (error) {
-    if (!(error instanceof ActionError)) throw error;
-    console.error(`${command}: ${error.message}`);
-    return 1;
-  }
 }
 
 // In a parse worker started from the bundle (which holds every module: see parse_worker.ts), import.meta.main

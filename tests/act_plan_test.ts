@@ -163,3 +163,20 @@ Deno.test("a template with an unknown variable is refused at start", async () =>
   await Deno.writeTextFile(`${dir}/send_info.txt`, "Hi{{greeting_name}}, see {{pricing_url}}");
   assert.equal((await loadTemplates(dir)).text.en.send_info, "Hi{{greeting_name}}, see {{pricing_url}}");
 });
+
+Deno.test("with CONSOLE_URL, a hand-off's forward and webhook carry the link to the email's page", async () => {
+  const handoff = plan(
+    email({ intent: "speak_to_human" }),
+    await config({ consoleUrl: "https://c.example/sdb" }),
+  );
+  const forward = handoff.effects.find((e) => e.kind === "forward")!;
+  assert.equal(forward.kind, "forward");
+  if (forward.kind !== "forward") return;
+  assert.match(forward.payload.text, /\nConsole: https:\/\/c\.example\/sdb\/emails\/7\n/);
+  const hook = handoff.effects.find((e) => e.kind === "webhook")!;
+  assert.equal(hook.kind === "webhook" && hook.payload.body.console_url, "https://c.example/sdb/emails/7");
+  const without = plan(email({ intent: "speak_to_human" }), await config());
+  for (const e of without.effects) {
+    assert.doesNotMatch(JSON.stringify(e.payload), /Console:|console_url/);
+  }
+});

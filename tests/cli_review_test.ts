@@ -46,3 +46,31 @@ Deno.test("console alone needs PostgreSQL: without DATABASE_URL it says so and e
   assert.equal(r.code, 2);
   assert.match(r.stderr, /console needs DATABASE_URL/);
 });
+
+Deno.test("handled takes several ids; a usage mistake says what to type and exits 2 before any change", async () => {
+  await using f = await consoleFixture({ "q1.eml": question(1), "h.eml": HOSTILE });
+  const env = { ...f.t.env, ...f.env };
+  const a = await emailId(f.t, "<hostile-1@evil.example>");
+  const b = await emailId(f.t, "<question-1@customer.example>");
+  const both = await runCli(["handled", String(a), String(b), "--note", "batch"], env);
+  assert.equal(both.code, 0, both.stderr);
+  assert.deepEqual(both.stdout.trim().split("\n"), [`email ${a}: handled`, `email ${b}: handled`]);
+  const missing = await runCli(["handled", String(a), "999999"], env);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stdout, new RegExp(`email ${a}: was handled already`));
+  assert.match(missing.stderr, /No email 999999/);
+  for (
+    const [args, message] of [
+      [["handled"], /handled needs one or more email IDs/],
+      [["handled", "12", "x7"], /handled: "x7" is not an email id/],
+      [["correct", "12"], /correct needs ID and INTENT, e\.g\./],
+      [["release"], /release needs one effect ID/],
+    ] as const
+  ) {
+    const r = await runCli([...args], env);
+    assert.equal(r.code, 2, args.join(" "));
+    assert.match(r.stderr, message);
+  }
+  const { rows } = await f.t.db.query<{ n: number }>("SELECT count(*)::int AS n FROM audit_log");
+  assert.equal(rows[0].n, 2);
+});

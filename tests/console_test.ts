@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { LoginLimiter } from "../src/console/auth.ts";
 import { CSP } from "../src/console/security.ts";
-import { containsPattern, listFolder } from "../src/db/console.ts";
+import { parseFilters, senderMatch } from "../src/console/filters.ts";
+import { listFolder } from "../src/db/console.ts";
 import { SECOND_REPLY_REASON } from "../src/review/reroute.ts";
 import { Client, consoleFixture, emailId, HOSTILE, question } from "./helpers/console.ts";
 
@@ -217,13 +218,13 @@ Deno.test("handled: the email leaves Needs a person, with an audit row and a con
   await c.login();
   const id = await emailId(f.t, "<hostile-1@evil.example>");
   assert.ok(
-    (await listFolder(f.t.db, "needs_person", { cursor: null, search: null, limit: 50 })).some((r) =>
+    (await listFolder(f.t.db, "needs_person", { cursor: null, filters: NONE, limit: 50 })).some((r) =>
       r.id === id
     ),
   );
   const res = await c.act(`/emails/${id}`, `/emails/${id}/handled`, { note: "answered by phone" });
   assert.equal(res.status, 303);
-  const left = await listFolder(f.t.db, "needs_person", { cursor: null, search: null, limit: 50 });
+  const left = await listFolder(f.t.db, "needs_person", { cursor: null, filters: NONE, limit: 50 });
   assert.ok(!left.some((r) => r.id === id));
   const { rows } = await f.t.db.query<{ actor: string; action: string; note: string }>(
     "SELECT actor, action, note FROM audit_log WHERE email_id = $1",
@@ -276,16 +277,193 @@ Deno.test("folders count their emails, search escapes its pattern, and pages by 
   const all = await c.page("/folders/all");
   assert.match(all.html, /All<span class="count">3<\/span>/);
   assert.match(all.html, /Withheld<span class="count">1<\/span>/);
-  assert.equal(containsPattern("50%_off\\"), "%50\\%\\_off\\\\%");
-  assert.equal((await listFolder(f.t.db, "all", { cursor: null, search: "%", limit: 10 })).length, 0);
-  assert.equal(
-    (await listFolder(f.t.db, "all", { cursor: null, search: "PRICING QUESTION", limit: 10 })).length,
-    2,
-  );
-  const first = await listFolder(f.t.db, "all", { cursor: null, search: null, limit: 2 });
-  const next = await listFolder(f.t.db, "all", { cursor: first[1].id, search: null, limit: 2 });
+  const list = async (query: string, cursor: number | null = null, limit = 10) =>
+    await listFolder(f.t.db, "all", {
+      cursor,
+      filters: parseFilters(new URLSearchParams(query)).filters,
+      limit,
+    });
+  assert.equal((await list("q=%25")).length, 0);
+  assert.equal((await list("from=%25")).length, 0, "% in a sender is matched literally");
+  assert.equal((await list(`q=${encodeURIComponent("PRICING QUESTION")}`)).length, 2);
+  const first = await list("", null, 2);
+  const next = await list("", first[1].id, 2);
   assert.equal(next.length, 1);
   assert.ok(next[0].id < first[1].id);
   const page = await c.page(`/folders/all?q=${encodeURIComponent("pricing question")}`);
   assert.equal((page.html.match(/<tr>/g) ?? []).length, 1 + 2);
+});
+
+Deno.test("search finds a sender by address, prefix or domain, and words of the text; filters combine", async () => {
+  await using f = await consoleFixture(MAIL);
+  const ids = async (query: string) =>
+    (await listFolder(f.t.db, "all", {
+      cursor: null,
+      filters: parseFilters(new URLSearchParams(query)).filters,
+      limit: 10,
+    })).map((r) => r.sender).sort();
+  const anna = ["anna1@customer.example", "anna1@customer.example"];
+  assert.deepEqual(await ids("q=anna1@customer.example"), anna);
+  assert.deepEqual(await ids("q=anna2@customer.example"), []);
+  assert.deepEqual(await ids("q=ANNA1@customer.example+pricing"), anna);
+  assert.deepEqual(await ids("q=@customer.example"), anna);
+  assert.deepEqual(await ids("from=ANNA"), anna, "a prefix of the address");
+  assert.deepEqual(await ids("from=anna1@customer.example"), anna);
+  assert.deepEqual(await ids("from=anna1@customer.exam"), anna);
+  assert.deepEqual(await ids("from=customer.example"), anna);
+  assert.deepEqual(await ids("from=@evil.example"), ["mallory@evil.example"]);
+  assert.deepEqual(await ids("q=overlay"), ["mallory@evil.example"], "a word of the text");
+  assert.deepEqual(await ids("q=cost+month"), anna, "every word, anywhere in the text");
+  assert.deepEqual(await ids("from=anna1&intent=send_info"), anna);
+  assert.deepEqual(await ids("from=anna1&intent=unknown"), []);
+  assert.deepEqual(await ids("intent=speak_to_human&classifier=offline"), ["mallory@evil.example"]);
+  assert.deepEqual(await ids("since=2000-01-01&until=2000-01-02"), []);
+  const today = new Date().toISOString().slice(0, 10);
+  assert.equal((await ids(`since=${today}&until=${today}`)).length, 3);
+  assert.deepEqual(senderMatch("a_b%@x.example"), { prefix: "a\\_b\\%@x.example%", domain: null });
+  assert.deepEqual(senderMatch("@X.example"), { prefix: null, domain: "x.example" });
+  assert.deepEqual(senderMatch("x.example"), { prefix: null, domain: "x.example" });
+  assert.deepEqual(senderMatch("anna"), { prefix: "anna%", domain: null });
+});
+
+Deno.test("bad filter values give a clear message on the page (400), not an error", async () => {
+  await using f = await consoleFixture(MAIL);
+  const c = new Client(f.base);
+  await c.login();
+  const page = await c.page("/folders/all?intent=maybe&since=2026-13-01&classifier=gpt&cursor=x");
+  assert.equal(page.status, 400);
+  assert.match(page.html, /&quot;Intent&quot; must be one of send_info/);
+  assert.match(page.html, /&quot;Since&quot; must be a date like 2026-11-25, not &quot;2026-13-01&quot;/);
+  assert.match(page.html, /&quot;Classifier&quot; must be one of rules, llm, offline/);
+  assert.match(page.html, /&quot;cursor&quot; must be an email id/);
+  assert.doesNotMatch(page.html, /<tbody>/);
+  const ok = await c.page("/folders/needs_person?q=%3Cscript%3E&since=2026-01-01");
+  assert.equal(ok.status, 200);
+  assert.doesNotMatch(ok.html, /value="<script>/);
+});
+
+const NONE = parseFilters(new URLSearchParams()).filters;
+
+Deno.test("the dashboard draws mail per day as inline SVG and counts share, backlog and corrections", async () => {
+  await using f = await consoleFixture(MAIL);
+  const c = new Client(f.base);
+  await c.login();
+  const id = await emailId(f.t, "<hostile-1@evil.example>");
+  await c.act(`/emails/${id}`, `/emails/${id}/correct`, { intent: "unknown" });
+  const page = await c.page("/dashboard");
+  assert.equal(page.status, 200);
+  assert.match(page.html, /<a href="\/dashboard" class="current">Dashboard<\/a>/);
+  assert.match(page.html, /<svg viewBox="0 0 760 200"[^>]*role="img" aria-label="Emails per day by intent"/);
+  assert.match(page.html, /aria-label="Emails per day by disposition"/);
+  const today = new Date().toISOString().slice(0, 10);
+  assert.match(page.html, new RegExp(`<title>${today}: 2 send_info</title>`));
+  assert.match(page.html, /Emails<\/dt><dd>3 in 14 days \(0 filtered\)/);
+  assert.match(page.html, /<strong>33.3 %<\/strong> of the mail that was not filtered \(1 of 3\)/);
+  assert.match(
+    page.html,
+    /Hand-off backlog<\/dt><dd><a href="\/folders\/needs_person">2 waiting<\/a>, the oldest for 0 min/,
+  );
+  assert.match(
+    page.html,
+    /<td>speak_to_human<\/td><td class="num">1<\/td><td class="num">0<\/td><td class="num">100 %<\/td><td>unknown<\/td>/,
+  );
+  assert.doesNotMatch(page.html, /<script/);
+  assert.match((await c.page("/dashboard?days=90")).html, /3 in 90 days/);
+  assert.match((await c.page("/dashboard?days=abc")).html, /3 in 14 days/);
+});
+
+Deno.test("bulk: handled and release on a selection, each email audited; CSRF and bad input refused", async () => {
+  await using f = await consoleFixture(MAIL);
+  const c = new Client(f.base);
+  await c.login();
+  const folder = await c.page("/folders/needs_person");
+  const ids = [...folder.html.matchAll(/name="id" value="(\d+)"/g)].map((m) => m[1]);
+  assert.equal(ids.length, 2);
+  assert.match(folder.html, /<form method="post" action="\/bulk" class="bulk">/);
+  const noToken = await c.post("/bulk", { action: "handled", id: ids[0] });
+  await noToken.body?.cancel();
+  assert.equal(noToken.status, 403);
+  const form = new URLSearchParams({ csrf: folder.csrf, action: "handled", back: "/folders/needs_person" });
+  for (const id of ids) form.append("id", id);
+  form.set("note", "weekly sweep");
+  const res = await fetch(f.base + "/bulk", {
+    method: "POST",
+    headers: { cookie: c.cookie, "content-type": "application/x-www-form-urlencoded" },
+    body: form,
+  });
+  const html = await res.text();
+  assert.equal(res.status, 200);
+  assert.match(html, /handled: 2 of 2 done/);
+  assert.match(html, /<a href="\/folders\/needs_person">Back to the folder<\/a>/);
+  const { rows } = await f.t.db.query<{ email_id: number; actor: string; action: string; note: string }>(
+    "SELECT email_id, actor, action, note FROM audit_log ORDER BY id",
+  );
+  assert.deepEqual(
+    rows,
+    ids.map((id) => ({ email_id: Number(id), actor: "password", action: "handled", note: "weekly sweep" })),
+  );
+  assert.doesNotMatch((await c.page("/folders/needs_person")).html, /name="id"/);
+  // Release: the email with a withheld reply is released, the others say why not.
+  const { rows: [withheld] } = await f.t.db.query<{ email_id: number }>(
+    "SELECT email_id FROM effects WHERE kind = 'reply' AND state = 'suppressed'",
+  );
+  const all = await c.page("/folders/all");
+  const release = new URLSearchParams({ csrf: all.csrf, action: "release" });
+  for (const m of all.html.matchAll(/name="id" value="(\d+)"/g)) release.append("id", m[1]);
+  const released = await (await fetch(f.base + "/bulk", {
+    method: "POST",
+    headers: { cookie: c.cookie, "content-type": "application/x-www-form-urlencoded" },
+    body: release,
+  })).text();
+  assert.match(released, /release: 1 of 3 done/);
+  assert.match(released, /not done: no withheld reply/);
+  assert.match(released, /back to the folder/i);
+  const { rows: audit } = await f.t.db.query(
+    "SELECT 1 FROM audit_log WHERE action = 'release' AND email_id = $1",
+    [
+      withheld.email_id,
+    ],
+  );
+  assert.equal(audit.length, 1);
+  const bad = await c.post("/bulk", { csrf: all.csrf, action: "delete", id: ids[0] });
+  assert.equal(bad.status, 400);
+  assert.match(await bad.text(), /is not a bulk action/);
+  const none = await c.post("/bulk", { csrf: all.csrf, action: "handled" });
+  assert.equal(none.status, 400);
+  assert.match(await none.text(), /Select at least one email/);
+});
+
+Deno.test("bulk: retry failed effects and requeue failed jobs, through the same functions, audited", async () => {
+  await using f = await consoleFixture(MAIL);
+  const c = new Client(f.base);
+  await c.login();
+  const id = await emailId(f.t, "<hostile-1@evil.example>");
+  // As a delivery and a job that failed for good leave them.
+  const { rows: [effect] } = await f.t.db.query<{ id: number }>(
+    "UPDATE effects SET state = 'failed', last_error = 'smtp 554' WHERE id = " +
+      "(SELECT min(id) FROM effects WHERE email_id = $1) RETURNING id",
+    [id],
+  );
+  await f.t.db.query(
+    "UPDATE jobs SET state = 'failed', last_error = 'boom' WHERE kind = 'route' AND (payload ->> 'email_id')::int = $1",
+    [id],
+  );
+  const problems = await c.page("/folders/problems");
+  assert.match(problems.html, new RegExp(`name="id" value="${id}"`));
+  const run = async (action: string) => {
+    const res = await c.post("/bulk", { csrf: problems.csrf, action, id: String(id) });
+    return await res.text();
+  };
+  assert.match(await run("retry"), new RegExp(`retrying effect ${effect.id}`));
+  assert.match(await run("requeue"), /requeued job \d+ \(route\)/);
+  assert.match(await run("requeue"), /not done: no failed job/);
+  const { rows } = await f.t.db.query<{ action: string }>(
+    "SELECT action FROM audit_log WHERE email_id = $1 ORDER BY id",
+    [id],
+  );
+  assert.deepEqual(rows.map((r) => r.action), ["retry", "requeue"]);
+  const { rows: [after] } = await f.t.db.query<{ state: string }>("SELECT state FROM effects WHERE id = $1", [
+    effect.id,
+  ]);
+  assert.equal(after.state, "pending");
 });

@@ -1,4 +1,12 @@
 import assert from "node:assert/strict";
+import { parseFilters } from "../src/console/filters.ts";
+import { openPglite } from "../src/db/client.ts";
+import { listFolder } from "../src/db/console.ts";
+import {
+  getDashboardSummary,
+  listCorrectionsByIntent,
+  listDailyCounts,
+} from "../src/db/console_dashboard.ts";
 import { migrate, MIGRATIONS } from "../src/db/migrate.ts";
 import { runCli } from "./helpers/cli.ts";
 import { testDb } from "./helpers/db.ts";
@@ -31,4 +39,29 @@ Deno.test("the database rejects intent flags that are not one-hot", async () => 
   assert.equal(await check("[false, true, false, false]"), false);
   assert.equal(await check("[0, 1, 0, 0, 0]"), false);
   assert.equal(await check('{"a": true}'), false);
+});
+
+Deno.test("the embedded PGlite runs every migration, and the console's search works on it", async () => {
+  const dir = await Deno.makeTempDir();
+  const db = await openPglite(dir);
+  try {
+    assert.deepEqual(await migrate(db), MIGRATIONS.map((m) => m.version));
+    const { rows } = await db.query<{ hit: boolean }>(
+      "SELECT to_tsvector('simple', 'Pricing question') @@ websearch_to_tsquery('simple', 'pricing') AS hit",
+    );
+    assert.equal(rows[0].hit, true);
+    const found = await listFolder(db, "all", {
+      cursor: null,
+      filters: parseFilters(new URLSearchParams("q=pricing&from=@example.com")).filters,
+      limit: 10,
+    });
+    assert.deepEqual(found, []);
+    // The dashboard's queries too (GROUPING SETS, time zones).
+    assert.deepEqual(await listDailyCounts(db, 14), []);
+    assert.equal((await getDashboardSummary(db, 14)).backlog, 0);
+    assert.deepEqual(await listCorrectionsByIntent(db, 14), []);
+  } finally {
+    await db.close();
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -51,6 +51,8 @@ export interface PlanConfig {
   unknownAutoReply: boolean;
   automatedAction: "none" | "handoff";
   templates: Templates;
+  /** CONSOLE_URL: hand-offs carry the link to the email's page (`<url>/emails/<id>`). */
+  consoleUrl?: string;
 }
 
 /** A reply or forward: a complete message, so that every retry sends the same bytes. */
@@ -304,6 +306,7 @@ function handoff(e: RoutableEmail, c: PlanConfig, purpose: string, headline: str
             e.autoReplyOk ? "" : ` (not auto-answered: ${oneLine(e.reasons.join(", "), 2 * FIELD)})`
           }`,
           `Received: ${e.receivedAt.toISOString()}`,
+          ...(c.consoleUrl ? [`Console: ${consoleLink(c.consoleUrl, e.id)}`] : []),
           "",
           "The original message is attached.",
           ...(e.followUp ? ["", "This is a follow-up.", ...conversationLines(e.followUp)] : []),
@@ -339,6 +342,7 @@ function webhook(
         text: `${line}${excerpt ? `\n> ${excerpt}` : ""}`,
         event: purpose,
         language: e.language ?? "en",
+        ...(c.consoleUrl ? { console_url: consoleLink(c.consoleUrl, e.id) } : {}),
         ...(e.followUp ? { follow_up: true, conversation: conversationJson(e.followUp) } : {}),
         email: {
           id: e.id,
@@ -354,6 +358,11 @@ function webhook(
       },
     },
   }];
+}
+
+/** The email's page in the console (CONSOLE_URL has no trailing slash: config.ts strips it). */
+function consoleLink(base: string, id: number): string {
+  return `${base}/emails/${id}`;
 }
 
 /** The conversation of a follow-up as a webhook carries it. */

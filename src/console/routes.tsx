@@ -17,6 +17,7 @@ import {
   listEmailJobs,
   listFolder,
 } from "../db/console.ts";
+import { getDashboardSummary, listCorrectionsByIntent, listDailyCounts } from "../db/console_dashboard.ts";
 import { listConversation } from "../db/conversations.ts";
 import { countSuppressions, getSuppression, listEmailFeedback, listSuppressions } from "../db/feedback.ts";
 import { normaliseAddress } from "../feedback/parse.ts";
@@ -31,7 +32,11 @@ import {
   requeueJob,
   retryEffect,
 } from "../review/actions.ts";
+import { BULK_ACTIONS, type BulkAction, bulkAction, MAX_BULK_IDS } from "../review/bulk.ts";
+import { parseFilters } from "./filters.ts";
 import { closeSession, type LoginGate, type LoginLimiter, openSession, type Session } from "./auth.ts";
+import { DashboardPage } from "./pages/dashboard.tsx";
+import { BulkResultPage } from "./pages/bulk.tsx";
 import { EmailPage } from "./pages/email.tsx";
 import { FolderPage } from "./pages/folder.tsx";
 import { SuppressionsPage } from "./pages/suppressions.tsx";
@@ -84,6 +89,7 @@ export function consoleRouter(deps: RouterDeps): Route {
       if (path === "/login") return await loginWithLink(deps, ctx);
       if (path === "/") return redirect("/folders/needs_person");
       if ((g = m(/^\/folders\/([a-z_]+)$/))) return await folderPage(deps, ctx, g[1]);
+      if (path === "/dashboard") return await dashboardPage(deps, ctx);
       if ((g = m(/^\/emails\/(\d{1,9})$/))) return await emailPage(deps, ctx, Number(g[1]));
       if ((g = m(/^\/emails\/(\d{1,9})\/raw$/))) return await rawDownload(deps, Number(g[1]));
       if (path === "/suppressions") return await suppressionsPage(deps, ctx);
@@ -98,6 +104,7 @@ export function consoleRouter(deps: RouterDeps): Route {
     }
     const note = ctx.form.get("note");
     try {
+      if (path === "/bulk") return await bulk(deps, ctx);
       if ((g = m(/^\/emails\/(\d{1,9})\/correct$/))) {
         const id = Number(g[1]);
         const r = await correctIntent(deps.db, {
@@ -213,12 +220,12 @@ async function loginWith(
 async function folderPage(deps: RouterDeps, ctx: RouteContext, name: string): Promise<Response> {
   if (!(FOLDERS as readonly string[]).includes(name)) return text("No such folder\n", 404);
   const folder = name as Folder;
-  const search = (ctx.url.searchParams.get("q") ?? "").trim().slice(0, 200);
-  const cursorText = ctx.url.searchParams.get("cursor");
-  const cursor = cursorText && /^\d{1,9}$/.test(cursorText) ? Number(cursorText) : null;
+  const parsed = parseFilters(ctx.url.searchParams);
   const [counts, rows] = await Promise.all([
     countFolders(deps.db),
-    listFolder(deps.db, folder, { cursor, search: search || null, limit: PAGE_SIZE + 1 }),
+    parsed.errors.length > 0
+      ? Promise.resolve([])
+      : listFolder(deps.db, folder, { cursor: parsed.cursor, filters: parsed.filters, limit: PAGE_SIZE + 1 }),
   ]);
   const page = rows.slice(0, PAGE_SIZE);
   return html(
@@ -227,8 +234,66 @@ async function folderPage(deps: RouterDeps, ctx: RouteContext, name: string): Pr
       rows={page}
       counts={counts}
       session={layoutSession(ctx.session!)}
-      search={search}
+      filters={parsed}
       next={rows.length > PAGE_SIZE ? page[page.length - 1].id : null}
+      now={new Date()}
+    />,
+    parsed.errors.length > 0 ? 400 : 200,
+  );
+}
+
+/** POST /bulk: `action` on the selected `id`s of a folder page; shows what was done to each. */
+async function bulk(deps: RouterDeps, ctx: RouteContext): Promise<Response> {
+  const action = ctx.form.get("action") ?? "";
+  if (!(BULK_ACTIONS as readonly string[]).includes(action)) {
+    throw new ActionError(`"${action.slice(0, 40)}" is not a bulk action (${BULK_ACTIONS.join(", ")})`, 400);
+  }
+  const texts = ctx.form.getAll("id");
+  if (texts.length === 0) throw new ActionError("Select at least one email (the boxes on the left)", 400);
+  if (texts.length > MAX_BULK_IDS) {
+    throw new ActionError(`Select at most ${MAX_BULK_IDS} emails at once`, 400);
+  }
+  const ids = texts.map((t) => {
+    if (!/^\d{1,9}$/.test(t)) throw new ActionError(`"${t.slice(0, 40)}" is not an email id`, 400);
+    return Number(t);
+  });
+  const back = ctx.form.get("back") ?? "";
+  const results = await bulkAction(deps.db, {
+    action: action as BulkAction,
+    emailIds: ids,
+    actor: ctx.session!.user,
+    note: ctx.form.get("note"),
+    route: deps.route,
+  });
+  return html(
+    <BulkResultPage
+      action={action}
+      results={results}
+      back={/^\/folders\/[a-z_]+(\?[^\s\\]*)?$/.test(back) ? back : "/"}
+      counts={await countFolders(deps.db)}
+      session={layoutSession(ctx.session!)}
+    />,
+  );
+}
+
+/** GET /dashboard?days=N (7, 14 by default, 30 or 90). */
+async function dashboardPage(deps: RouterDeps, ctx: RouteContext): Promise<Response> {
+  const asked = Number(ctx.url.searchParams.get("days") ?? "14");
+  const days = [7, 14, 30, 90].includes(asked) ? asked : 14;
+  const [counts, daily, summary, corrections] = await Promise.all([
+    countFolders(deps.db),
+    listDailyCounts(deps.db, days),
+    getDashboardSummary(deps.db, days),
+    listCorrectionsByIntent(deps.db, days),
+  ]);
+  return html(
+    <DashboardPage
+      days={days}
+      daily={daily}
+      summary={summary}
+      corrections={corrections}
+      counts={counts}
+      session={layoutSession(ctx.session!)}
       now={new Date()}
     />,
   );

@@ -6,7 +6,8 @@
  */
 import type { Queryable } from "../db/client.ts";
 import { errorText, log } from "../log.ts";
-import { readSession, sameSecret, type Session } from "./auth.ts";
+import { openSession, readSession, sameSecret, type Session } from "./auth.ts";
+import type { TrustedProxy } from "./proxy.ts";
 
 const logger = log("console");
 
@@ -48,12 +49,21 @@ export interface RouteContext {
 /** A route handler. */
 export type Route = (req: Request, ctx: RouteContext) => Promise<Response> | Response;
 
+/** Options of {@linkcode secured}. */
+export interface SecuredOptions {
+  /** A reverse proxy whose user header logs people in (CONSOLE_TRUSTED_USER_HEADER / _PROXIES). */
+  proxy?: TrustedProxy;
+  /** Cookies are Secure. */
+  secure?: boolean;
+}
+
 /** Wraps the router with the security middleware. */
-export function secured(db: Queryable, router: Route) {
+export function secured(db: Queryable, router: Route, options: SecuredOptions = {}) {
   return async (req: Request, info: { remoteAddr: Deno.NetAddr | Deno.Addr }): Promise<Response> => {
     let res: Response;
     try {
-      res = await guard(db, router, req, "hostname" in info.remoteAddr ? info.remoteAddr.hostname : "local");
+      const client = "hostname" in info.remoteAddr ? info.remoteAddr.hostname : "local";
+      res = await guard(db, router, req, client, options);
     } catch (error) {
       logger.error("Console request failed: {error}", {
         error: errorText(error),
@@ -66,12 +76,38 @@ export function secured(db: Queryable, router: Route) {
   };
 }
 
-async function guard(db: Queryable, router: Route, req: Request, client: string): Promise<Response> {
+async function guard(
+  db: Queryable,
+  router: Route,
+  req: Request,
+  client: string,
+  options: SecuredOptions,
+): Promise<Response> {
   const url = new URL(req.url);
   if (req.method !== "GET" && req.method !== "HEAD" && req.method !== "POST") {
     return text("Method not allowed\n", 405);
   }
-  const session = await readSession(db, req);
+  let session = await readSession(db, req);
+  // The trusted proxy's user: their own session (a new one, with a new CSRF token, when the cookie's is
+  // someone else's or none: a POST then fails the CSRF check below, as it must).
+  const proxied = options.proxy?.userOf(req, client) ?? null;
+  let setCookie: string | null = null;
+  if (proxied !== null && session?.user !== proxied) {
+    const opened = await openSession(db, proxied, { secure: options.secure ?? false });
+    session = opened.session;
+    setCookie = opened.cookie;
+    logger.info("Console session opened for {user} by the trusted proxy", { user: proxied });
+  }
+  const res = await checked(router, req, { url, session, client });
+  if (setCookie) res.headers.append("set-cookie", setCookie);
+  return res;
+}
+
+async function checked(
+  router: Route,
+  req: Request,
+  { url, session, client }: { url: URL; session: Session | null; client: string },
+): Promise<Response> {
   if (!session && !PUBLIC.has(url.pathname)) {
     if (req.method === "POST") return text("Log in first.\n", 401);
     const next = url.pathname + url.search;

@@ -6,6 +6,7 @@ import type { RouteOptions } from "../act/route_job.ts";
 import type { Db } from "../db/client.ts";
 import { LoginGate, LoginLimiter } from "./auth.ts";
 import { consoleRouter } from "./routes.tsx";
+import type { TrustedProxy } from "./proxy.ts";
 import { secured } from "./security.ts";
 
 /** Options of {@linkcode startConsole}. */
@@ -18,6 +19,8 @@ export interface ConsoleOptions {
   password?: string;
   route: RouteOptions;
   limiter?: LoginLimiter;
+  /** A trusted reverse proxy's user header and addresses (CONSOLE_TRUSTED_USER_HEADER / _PROXIES). */
+  trustedProxy?: TrustedProxy;
 }
 
 /** A running console. */
@@ -46,6 +49,7 @@ export function startConsole(db: Db, options: ConsoleOptions): ConsoleServer {
         secure,
         route: options.route,
       }),
+      { proxy: options.trustedProxy, secure },
     ),
   );
   const { hostname, port } = server.addr;

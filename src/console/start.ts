@@ -3,6 +3,7 @@ import { routeOptions } from "../app.ts";
 import type { Config } from "../config.ts";
 import type { Db } from "../db/client.ts";
 import { log } from "../log.ts";
+import { parseProxies, TrustedProxy } from "./proxy.ts";
 import { type ConsoleServer, startConsole } from "./server.ts";
 
 const logger = log("console");
@@ -18,6 +19,9 @@ export async function startConfiguredConsole(config: Config, db: Db): Promise<Co
     baseUrl: config.consoleUrl,
     password: config.consolePassword,
     route: await routeOptions(config),
+    trustedProxy: config.consoleTrustedUserHeader
+      ? new TrustedProxy(config.consoleTrustedUserHeader, parseProxies(config.consoleTrustedProxies).cidrs)
+      : undefined,
   });
   if (server.loginUrl) {
     logger.info("Review console on {url}; no CONSOLE_PASSWORD is set: log in once with {loginUrl}", {

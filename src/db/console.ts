@@ -5,6 +5,7 @@
 import { fromBase64 } from "./base64.ts";
 import type { Queryable } from "./client.ts";
 import type { NextJob } from "./jobs.ts";
+import type { FolderFilters } from "../console/filters.ts";
 import countFoldersSql from "../../sql/queries/console/count_folders.sql" with { type: "text" };
 import listNeedsPersonSql from "../../sql/queries/console/list_needs_person.sql" with { type: "text" };
 import listAnsweredSql from "../../sql/queries/console/list_answered.sql" with { type: "text" };
@@ -67,25 +68,27 @@ export interface FolderRow {
   note: string | null;
 }
 
-/** The longest search text used; longer input is cut (a pattern's cost grows with its length). */
-export const MAX_SEARCH_CHARS = 200;
-
-/** An ILIKE pattern that finds `text` anywhere, its `%`, `_` and `\` matched literally. */
-export function containsPattern(text: string): string {
-  return `%${text.slice(0, MAX_SEARCH_CHARS).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
-
 /**
- * One page of a folder: `cursor` is the last id of the previous page (see {@linkcode folderOrder}), `search`
- * a text looked for in sender and subject.
+ * One page of a folder: `cursor` is the last id of the previous page (see {@linkcode folderOrder}), `filters`
+ * the search and filters (src/console/filters.ts).
  */
 export async function listFolder(
   q: Queryable,
   folder: Folder,
-  p: { cursor: number | null; search: string | null; limit: number },
+  p: { cursor: number | null; filters: FolderFilters; limit: number },
 ): Promise<FolderRow[]> {
-  const pattern = p.search ? containsPattern(p.search) : null;
-  return (await q.query<FolderRow>(FOLDER_SQL[folder], [p.cursor, pattern, p.limit])).rows;
+  const f = p.filters;
+  return (await q.query<FolderRow>(FOLDER_SQL[folder], [
+    p.cursor,
+    f.text,
+    f.fromPrefix,
+    f.fromDomain,
+    f.intent,
+    f.classifier,
+    f.since,
+    f.before,
+    p.limit,
+  ])).rows;
 }
 
 /** An attachment as the parser recorded it. */

@@ -5,6 +5,7 @@
 import { routeOptions } from "../../src/app.ts";
 import { loadConfig } from "../../src/config.ts";
 import { LoginLimiter } from "../../src/console/auth.ts";
+import type { TrustedProxy } from "../../src/console/proxy.ts";
 import { type ConsoleServer, startConsole } from "../../src/console/server.ts";
 import { folderSource } from "../../src/mail/folder_source.ts";
 import { type TestDb, testDb } from "./db.ts";
@@ -60,7 +61,7 @@ export interface ConsoleFixture {
 /** Ingests `emails` (file name to text) and starts the console (password unless `password: null`). */
 export async function consoleFixture(
   emails: Record<string, string>,
-  options: { password?: string | null; limiter?: LoginLimiter } = {},
+  options: { password?: string | null; limiter?: LoginLimiter; trustedProxy?: TrustedProxy } = {},
 ): Promise<ConsoleFixture> {
   const t = await testDb();
   const inbox = await Deno.makeTempDir();
@@ -73,6 +74,7 @@ export async function consoleFixture(
     password: options.password === null ? undefined : options.password ?? PASSWORD,
     route: await routeOptions(config),
     limiter: options.limiter,
+    trustedProxy: options.trustedProxy,
   });
   const empty = await Deno.makeTempDir();
   return {

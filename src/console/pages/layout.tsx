@@ -18,7 +18,7 @@ export interface LayoutProps {
   /** Null on pages without a session (login). */
   session: { user: string; csrf: string } | null;
   counts?: Record<Folder, number>;
-  current?: Folder | "suppressions";
+  current?: Folder | "suppressions" | "dashboard";
   children: ComponentChildren;
 }
 
@@ -37,6 +37,7 @@ export function Layout(p: LayoutProps) {
           <span class="brand">ses-daemon-bot</span>
           {p.counts && (
             <nav>
+              <a href="/dashboard" class={p.current === "dashboard" ? "current" : undefined}>Dashboard</a>
               {(Object.keys(FOLDER_TITLES) as Folder[]).map((f) => (
                 <a href={`/folders/${f}`} class={f === p.current ? "current" : undefined}>
                   {FOLDER_TITLES[f]}
