@@ -12,6 +12,7 @@ import m0006 from "../../sql/migrations/0006_delivery_fencing.sql" with { type: 
 import m0007 from "../../sql/migrations/0007_ingest_identity.sql" with { type: "text" };
 import m0009 from "../../sql/migrations/0009_conversations.sql" with { type: "text" };
 import m0010 from "../../sql/migrations/0010_console.sql" with { type: "text" };
+import m0011 from "../../sql/migrations/0011_learning.sql" with { type: "text" };
 
 /** Every migration in order. Add new files here; never edit or reorder landed ones. */
 export const MIGRATIONS: readonly { version: string; sql: string }[] = [
@@ -24,6 +25,7 @@ export const MIGRATIONS: readonly { version: string; sql: string }[] = [
   { version: "0007_ingest_identity", sql: m0007 },
   { version: "0009_conversations", sql: m0009 },
   { version: "0010_console", sql: m0010 },
+  { version: "0011_learning", sql: m0011 },
 ];
 
 // Any constant works; it only has to be the same in every instance. ("sesd" in ASCII.)
