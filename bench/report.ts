@@ -1,6 +1,7 @@
 /** The bench's results as one object (`--json`) and as tables for a person. */
 import type { RssResult } from "./memory.ts";
 import type { E2ePoint, IngestResult } from "./pipeline.ts";
+import type { LearningReport } from "./learning.ts";
 import type { PromptResult } from "./prompt.ts";
 import type { QueuePoint, QueueRunPoint } from "./queue.ts";
 
@@ -21,6 +22,8 @@ export interface BenchReport {
   median_prompt_tokens: number | null;
   median_full_body_tokens: number | null;
   prompt: PromptResult | null;
+  /** Learning from people: the dev corpus halves taught by each other (bench/learning.ts). */
+  learning?: LearningReport | null;
   settings: Record<string, unknown>;
   seconds: number;
 }
