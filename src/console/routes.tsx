@@ -29,6 +29,8 @@ import {
 } from "../review/actions.ts";
 import { closeSession, type LoginGate, type LoginLimiter, openSession, type Session } from "./auth.ts";
 import { EmailPage } from "./pages/email.tsx";
+import { emailLearning } from "./learning_data.ts";
+import { undoCorrection } from "../review/undo.ts";
 import { FolderPage } from "./pages/folder.tsx";
 import { LoginPage, MessagePage } from "./pages/layout.tsx";
 import { redirect, type Route, type RouteContext, text } from "./security.ts";
@@ -57,6 +59,7 @@ const DONE: Record<string, string> = {
   released: "The withheld reply was released; it is being delivered.",
   retried: "The effect is being delivered again.",
   requeued: "The job was requeued.",
+  undone: "The correction was undone: its label is retracted and the email has its previous intent again.",
 };
 
 /** The router. */
@@ -95,6 +98,15 @@ export function consoleRouter(deps: RouterDeps): Route {
           route: deps.route,
         });
         return redirect(`/emails/${id}?done=${r.changed ? "corrected" : "confirmed"}`);
+      }
+      if ((g = m(/^\/emails\/(\d{1,9})\/undo$/))) {
+        await undoCorrection(deps.db, {
+          emailId: Number(g[1]),
+          actor: session.user,
+          note,
+          route: deps.route,
+        });
+        return redirect(`/emails/${g[1]}?done=undone`);
       }
       if ((g = m(/^\/emails\/(\d{1,9})\/handled$/))) {
         await markHandled(deps.db, { emailId: Number(g[1]), actor: session.user, note });
@@ -227,7 +239,7 @@ async function emailPage(deps: RouterDeps, ctx: RouteContext, id: number): Promi
       404,
     );
   }
-  const [counts, effects, jobs, audit, conversation] = await Promise.all([
+  const [counts, effects, jobs, audit, conversation, learning] = await Promise.all([
     countFolders(deps.db),
     listEmailEffects(deps.db, id),
     listEmailJobs(deps.db, id, email.raw_id),
@@ -235,6 +247,7 @@ async function emailPage(deps: RouterDeps, ctx: RouteContext, id: number): Promi
     email.conversation_id === null
       ? Promise.resolve([])
       : listConversation(deps.db, { conversationId: email.conversation_id, excerptChars: 300, limit: 50 }),
+    emailLearning(deps.db, id),
   ]);
   return html(
     <EmailPage
@@ -247,6 +260,7 @@ async function emailPage(deps: RouterDeps, ctx: RouteContext, id: number): Promi
       counts={counts}
       session={session}
       flash={DONE[ctx.url.searchParams.get("done") ?? ""]}
+      learning={learning}
     />,
   );
 }

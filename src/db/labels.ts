@@ -14,6 +14,7 @@ import listLabelsForExportSql from "../../sql/queries/labels/list_labels_for_exp
   type: "text",
 };
 import setLearnedFromSql from "../../sql/queries/emails/set_learned_from.sql" with { type: "text" };
+import getLearnedFromSql from "../../sql/queries/emails/get_learned_from.sql" with { type: "text" };
 
 /** A labelled example as learning reads it. */
 export interface ExampleRow {
@@ -127,4 +128,9 @@ export async function listLabelsForExport(
 /** Stores which examples influenced an email's classification (null: none). */
 export async function setLearnedFrom(q: Queryable, p: { id: number; learnedFrom: unknown }): Promise<void> {
   await q.query(setLearnedFromSql, [p.id, p.learnedFrom === null ? null : JSON.stringify(p.learnedFrom)]);
+}
+
+/** What `emails.learned_from` holds for an email (null: nothing learned was used, or no such email). */
+export async function getLearnedFrom(q: Queryable, id: number): Promise<unknown> {
+  return (await q.query<{ learned_from: unknown }>(getLearnedFromSql, [id])).rows[0]?.learned_from ?? null;
 }

@@ -7,6 +7,7 @@ import type { ConversationItem } from "../../act/conversation.ts";
 import { INTENTS } from "../../classify/intents.ts";
 import type { AuditRow, EmailDetail, EmailEffect, EmailJob, Folder } from "../../db/console.ts";
 import { Layout, type LayoutProps } from "./layout.tsx";
+import { type LearningProps, LearningSection } from "./learning.tsx";
 import { shown, when } from "./text.ts";
 
 /** What the email's page shows. */
@@ -21,6 +22,8 @@ export interface EmailPageProps {
   session: NonNullable<LayoutProps["session"]>;
   /** A fixed message after an action (never text from the request). */
   flash?: string;
+  /** What was learned from people: examples used, labels, undo (absent: not shown). */
+  learning?: Omit<LearningProps, "emailId" | "csrf">;
 }
 
 /** The page of one email. */
@@ -108,6 +111,8 @@ export function EmailPage(p: EmailPageProps) {
         {e.classifier_note && <dt>Note</dt>}
         {e.classifier_note && <dd>{shown(e.classifier_note, 1000)}</dd>}
       </dl>
+
+      {p.learning && <LearningSection emailId={e.id} csrf={p.session.csrf} {...p.learning} />}
 
       <h2>Effects</h2>
       {p.effects.length === 0 ? <p class="muted">None.</p> : (
