@@ -34,7 +34,7 @@ const MAX_CHARS = 4000;
 const STOP_WORDS = new Set(
   ("a an and are as at be but by can could do does for from have hello hi i if in is it me my of on or our " +
     "please so that the this to us was we what when will with would you your thanks thank regards best dear " +
-    "team there here just also am get got any some how there " +
+    "team there here just also am get got any some how need it its " +
     "le la les un une des de du et est je j il elle nous vous mon ma mes votre vos pour par sur dans avec " +
     "qui que ce c bonjour merci cordialement " +
     "el los las una unos y es yo mi su por para con en que hola gracias saludos " +
@@ -49,9 +49,13 @@ export function featuresOf(subject: string, text: string): Set<string> {
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i];
     if (t === BOUNDARY) continue;
-    if (!STOP_WORDS.has(t) && t.length > 1) features.add(t);
+    const content = !STOP_WORDS.has(t) && t.length > 1;
+    if (content) features.add(t);
     const next = tokens[i + 1];
-    if (next !== undefined && next !== BOUNDARY) features.add(`${t} ${next}`);
+    // A pair of stop words ("it for", "can you") says nothing about the question.
+    if (next !== undefined && next !== BOUNDARY && (content || !STOP_WORDS.has(next))) {
+      features.add(`${t} ${next}`);
+    }
   }
   return features;
 }
