@@ -30,10 +30,13 @@ Deno.test("export-labels, eval --learned and uncorrect on the command line", asy
   assert.equal(exported.code, 0, exported.stderr);
   assert.match(exported.stdout, /export-labels: 2 labelled email\(s\) written/);
   const lines = (await Deno.readTextFile(`${out}/labels.jsonl`)).trim().split("\n").map((l) => JSON.parse(l));
-  assert.deepEqual(lines.map((l) => [l.file, l.intent, l.acceptable]).sort(), [
-    [`email-${invoice}.eml`, "speak_to_human", ["speak_to_human"]],
-    [`email-${asked}.eml`, "send_info", ["send_info"]],
-  ].sort());
+  assert.deepEqual(
+    lines.map((l) => [l.file, l.intent, l.acceptable]).sort(),
+    [
+      [`email-${invoice}.eml`, "speak_to_human", ["speak_to_human"]],
+      [`email-${asked}.eml`, "send_info", ["send_info"]],
+    ].sort(),
+  );
   assert.match(
     await Deno.readTextFile(`${out}/email-${invoice}.eml`),
     /Message-ID: <invoice-1@client1.example>/,
