@@ -8,6 +8,8 @@ ALTER TABLE labels
 
 -- The examples learning reads: the labels still standing (a retracted one teaches nothing).
 CREATE INDEX labels_active_idx ON labels (email_id, id) WHERE retracted_at IS NULL;
+-- The latest retraction, read before each classification to see whether the examples changed.
+CREATE INDEX labels_retracted_idx ON labels (retracted_at) WHERE retracted_at IS NOT NULL;
 
 -- Which labelled examples influenced the classification, and how: {"how": "neighbours" | "prompt",
 -- "without": the intent it would have had without them (neighbours), "labels": [{"id", "email_id", "intent",

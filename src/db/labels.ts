@@ -38,7 +38,7 @@ export async function listExamples(q: Queryable, limit: number): Promise<Example
 
 /** A value that changes whenever a label is added or retracted. */
 export async function labelsVersion(q: Queryable): Promise<string> {
-  const { rows } = await q.query<{ last_id: string | number; retracted: string | number }>(labelsVersionSql);
+  const { rows } = await q.query<{ last_id: string | number; retracted: string }>(labelsVersionSql);
   return `${rows[0].last_id}:${rows[0].retracted}`;
 }
 
