@@ -2,7 +2,9 @@
  * Learning from people, measured on the dev corpus: teach with one half (its labels as corrections: the
  * examples `list_examples.sql` would give, built by the same `exampleOf`) and score the other, both ways, with
  * the offline classifier; lenient accuracy on human mail with and without what was learned. The corpus is only
- * read. Standalone: `deno run -A bench/learning.ts [DIR] [--json]`; also `deno task bench --only learning`.
+ * read. Standalone: `deno run -A bench/learning.ts [DIR] [--json] [--memory]`; also `deno task bench --only
+ * learning`. By default the labels go through PostgreSQL (TEST_DATABASE_URL) as corrections; `--memory`
+ * builds the same examples without it.
  */
 import { basename, join } from "node:path";
 import { decide, type DecideInput } from "../src/classify/decide.ts";
@@ -11,6 +13,13 @@ import { isIntent } from "../src/classify/intents.ts";
 import { type Example, nearest } from "../src/learn/neighbours.ts";
 import { exampleOf } from "../src/learn/store.ts";
 import { parseEmail } from "../src/mail/parse.ts";
+import { routeOptions } from "../src/app.ts";
+import { loadConfig } from "../src/config.ts";
+import { loadLearned } from "../src/learn/store.ts";
+import { folderSource } from "../src/mail/folder_source.ts";
+import { correctIntent } from "../src/review/actions.ts";
+import { testDb } from "../tests/helpers/db.ts";
+import { emailsByFile, ingestAll } from "../tests/helpers/ingest.ts";
 
 /** One direction of the split. */
 export interface LearningHalf {
@@ -92,15 +101,48 @@ async function score(items: Loaded[], examples: Example[]): Promise<{ rows: Eval
   return { rows, changed };
 }
 
-/** Teaches with each half and scores the other (files in name order, alternately A and B). */
-export async function measureLearning(dir: string): Promise<LearningReport> {
+/**
+ * The examples a database holds after people labelled `teach`: the files ingested through the real pipeline
+ * into a fresh schema (TEST_DATABASE_URL), each corrected to its label (`correct`; a confirmation when the
+ * classifier had it right), then read back as the daemon reads them.
+ */
+async function taughtByDatabase(dir: string, teach: Loaded[]): Promise<Example[]> {
+  await using t = await testDb();
+  const inbox = await Deno.makeTempDir();
+  try {
+    for (const item of teach) await Deno.copyFile(join(dir, item.label.file), join(inbox, item.label.file));
+    const env: Record<string, string> = { OUTBOX_DIR: join(inbox, "outbox"), SEND_RATE: "1000" };
+    await ingestAll(t.db, folderSource(inbox), { env });
+    const route = await routeOptions(loadConfig((name) => env[name]));
+    const emails = await emailsByFile(t.db);
+    for (const item of teach) {
+      const email = emails.get(item.label.file);
+      if (!email) throw new Error(`${item.label.file} was not stored`);
+      await correctIntent(t.db, { emailId: email.id, intent: item.label.intent, actor: "bench", route });
+    }
+    return (await loadLearned(t.db)).examples.slice();
+  } finally {
+    await Deno.remove(inbox, { recursive: true });
+  }
+}
+
+/**
+ * Teaches with each half and scores the other (files in name order, alternately A and B). `database`: the
+ * labels go through the database as corrections (see taughtByDatabase); else the same examples are built in
+ * memory (what the split test uses: no database needed).
+ */
+export async function measureLearning(
+  dir: string,
+  options: { database?: boolean } = {},
+): Promise<LearningReport> {
   const items = await load(dir);
   const halves = [items.filter((_, i) => i % 2 === 0), items.filter((_, i) => i % 2 === 1)];
   const out: LearningHalf[] = [];
   let rightWithout = 0, rightWith = 0, human = 0;
   for (const [teach, test] of [[halves[0], halves[1]], [halves[1], halves[0]]]) {
     const without = await score(test, []);
-    const withLearning = await score(test, teach.map((t) => t.example));
+    const examples = options.database ? await taughtByDatabase(dir, teach) : teach.map((t) => t.example);
+    const withLearning = await score(test, examples);
     const a = evaluate(without.rows), b = evaluate(withLearning.rows);
     let fixed = 0, broken = 0;
     without.rows.forEach((r, i) => {
@@ -116,7 +158,7 @@ export async function measureLearning(dir: string): Promise<LearningReport> {
     rightWithout += Math.round((a.intent_lenient ?? 0) * n);
     rightWith += Math.round((b.intent_lenient ?? 0) * n);
     out.push({
-      taught: teach.length,
+      taught: examples.length,
       scored_human: n,
       lenient_without: round(a.intent_lenient ?? 0),
       lenient_with: round(b.intent_lenient ?? 0),
@@ -172,8 +214,8 @@ export function formatLearning(r: LearningReport): string {
 }
 
 if (import.meta.main) {
-  const args = Deno.args.filter((a) => a !== "--json");
+  const args = Deno.args.filter((a) => !a.startsWith("--"));
   const dir = args[0] ?? new URL("../../shared/corpus/dev/", import.meta.url).pathname;
-  const report = await measureLearning(dir);
+  const report = await measureLearning(dir, { database: !Deno.args.includes("--memory") });
   console.log(Deno.args.includes("--json") ? JSON.stringify(report) : formatLearning(report));
 }

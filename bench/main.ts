@@ -140,7 +140,9 @@ if (only.has("prompt")) {
   progress(`prompt: median ${report.median_prompt_tokens} vs ${report.median_full_body_tokens} tokens`);
 }
 if (only.has("learning")) {
-  const learning = await measureLearning(new URL("../../shared/corpus/dev/", import.meta.url).pathname);
+  const learning = await measureLearning(new URL("../../shared/corpus/dev/", import.meta.url).pathname, {
+    database: true,
+  });
   report.learning = learning;
   progress(formatLearning(learning));
 }
