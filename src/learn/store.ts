@@ -1,7 +1,8 @@
 /**
  * The examples a deployment has learned, read from the database: the standing labels (see list_examples.sql)
  * turned into {@linkcode Example}s once, and read again only when a label was added or retracted (one small
- * aggregate per classification; 1,000 examples take ~100 ms to load and compare in well under 1 ms each).
+ * aggregate per classification). Measured here on dev-corpus texts: 5,000 examples take ~330 ms to build
+ * (own text and features), and comparing an email with all of them ~3.6 ms.
  */
 import type { Queryable } from "../db/client.ts";
 import { type ExampleRow, labelsVersion, listExamples } from "../db/labels.ts";
