@@ -10,6 +10,7 @@ import { benchConsole } from "./console.ts";
 import { rssIdle, rssLargeMessage, rssManyMessages } from "./memory.ts";
 import { benchHistory } from "./history.ts";
 import { benchE2e, benchIngest } from "./pipeline.ts";
+import { formatLearning, measureLearning } from "./learning.ts";
 import { benchPrompt } from "./prompt.ts";
 import { benchQueue } from "./queue.ts";
 import { type BenchReport, bestRatio, formatReport } from "./report.ts";
@@ -19,7 +20,7 @@ const HELP = `Usage: deno task bench [--json] [--quick] [options]
 
   --json                      one JSON object on stdout (the tables go to stderr)
   --quick                     small sizes: a smoke run of every part in well under a minute
-  --only LIST                 some of: queue,ingest,e2e,memory,prompt,console (comma-separated; default all)
+  --only LIST                 some of: queue,ingest,e2e,memory,prompt,history,console,learning (comma-separated; default all)
   --jobs N                    no-op jobs per queue point (default 20000; quick 1000)
   --local-queue N             graphile-worker localQueue.size (default 500, as in its perfTest)
   --complete-batch-delay MS   graphile-worker completeJobBatchDelay (default 0: batched; -1: off)
@@ -42,7 +43,7 @@ const HELP = `Usage: deno task bench [--json] [--quick] [options]
 Environment: BENCH_DATABASE_URL (else TEST_DATABASE_URL, else the local server); BENCH_CPU_PROFILE=FILE
 writes a V8 CPU profile of the last end-to-end point's timed run (open it in Chrome DevTools).`;
 
-const PARTS = ["queue", "ingest", "e2e", "memory", "prompt", "history", "console"] as const;
+const PARTS = ["queue", "ingest", "e2e", "memory", "prompt", "history", "console", "learning"] as const;
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -152,6 +153,13 @@ if (only.has("prompt")) {
   report.median_prompt_tokens = report.prompt.median_prompt_tokens;
   report.median_full_body_tokens = report.prompt.median_full_body_tokens;
   progress(`prompt: median ${report.median_prompt_tokens} vs ${report.median_full_body_tokens} tokens`);
+}
+if (only.has("learning")) {
+  const learning = await measureLearning(new URL("../../shared/corpus/dev/", import.meta.url).pathname, {
+    database: true,
+  });
+  report.learning = learning;
+  progress(formatLearning(learning));
 }
 if (only.has("queue")) {
   const q = await benchQueue({

@@ -3,6 +3,7 @@ import type { ConsoleResult } from "./console.ts";
 import type { RssResult } from "./memory.ts";
 import type { HistoryResult } from "./history.ts";
 import type { E2ePoint, IngestResult } from "./pipeline.ts";
+import type { LearningReport } from "./learning.ts";
 import type { PromptResult } from "./prompt.ts";
 import type { QueuePoint, QueueRunPoint } from "./queue.ts";
 
@@ -27,6 +28,8 @@ export interface BenchReport {
   history: HistoryResult | null;
   /** The review console's pages over a seeded database, and the RSS it adds to the daemon. */
   console: ConsoleResult | null;
+  /** Learning from people: the dev corpus halves taught by each other (bench/learning.ts). */
+  learning?: LearningReport | null;
   settings: Record<string, unknown>;
   seconds: number;
 }

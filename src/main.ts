@@ -3,16 +3,18 @@
  * Exit codes: 0 success, 1 runtime failure, 2 usage or configuration error.
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { createLlm, jobHandlers, openDatabase, stagePools, suppressionRules } from "./app.ts";
+import { createLlm, jobHandlers, openDatabase, routeOptions, stagePools, suppressionRules } from "./app.ts";
 import { formatFeedbackSummary, importFeedbackFiles } from "./cli/feedback.ts";
 import { suppressionsCommand, SuppressionsUsageError } from "./cli/suppressions.ts";
 import { cliActor } from "./review/actions.ts";
+
 import { startConfiguredConsole } from "./console/start.ts";
 import { formatEvalReport } from "./classify/eval.ts";
 import { classifyFile, classifyLine, evalDir } from "./cli/classify.ts";
 import { printEffects, retryEffects } from "./cli/effects.ts";
 import { checkReviewArgs, runReview } from "./cli/review.ts";
 import { UsageError } from "./cli/usage.ts";
+import { exportLabels, learnedForEval, uncorrect } from "./cli/learn.ts";
 import type { EffectState } from "./db/effects.ts";
 import { formatStatus, readStatus } from "./cli/status.ts";
 import { type Config, CONFIG_VARS, ConfigError, loadConfig } from "./config.ts";
@@ -50,9 +52,12 @@ Commands:
   feedback FILE…            import saved SES bounce/complaint/delivery notifications (SNS envelopes or bare)
   suppressions [--json] | suppressions add ADDRESS [--note TEXT] | suppressions remove ADDRESS
                             the addresses no automatic reply goes to (bounces, complaints, by hand)
+  uncorrect ID [--note TEXT]
+                            undo an email's latest correction (its label is retracted, it is routed again)
   classify FILE.eml…        print each file's classification as a JSON line (no database)
-  eval DIR [--json] [--classifier offline|llm]
+  eval DIR [--json] [--classifier offline|llm] [--learned]
                             score the classifier on DIR/*.eml against DIR/labels.jsonl
+  export-labels DIR         write the emails people labelled as DIR/*.eml + DIR/labels.jsonl (eval format)
 
 Every command takes --help. Configuration comes from the environment: see 'ses-daemon-bot run --help'.
 Exit codes: 0 success, 1 runtime failure, 2 usage or configuration error.`;
@@ -140,14 +145,30 @@ people (recorded in the audit trail). --json prints one object per line.`,
 Classifies each file as the daemon would (rules, then the LLM when OPENAI_API_KEY is set, else the offline
 classifier) and prints one JSON object per line: file, intent, intent_flags, automated, auto_reply_ok,
 reasons, classifier, model, tokens, latency_ms, note. Needs no database.`,
-  eval: `Usage: ses-daemon-bot eval DIR [--json] [--classifier offline|llm]
+  eval: `Usage: ses-daemon-bot eval DIR [--json] [--classifier offline|llm] [--learned]
 
 Scores every *.eml of DIR against DIR/labels.jsonl (see shared/corpus/README.md): intent accuracy strict
 and lenient over human mail, automated precision and recall, auto_reply_ok agreement, unsafe automatic
 replies, median prompt tokens (estimated), the confusion matrix and the misses.
   --classifier   offline (default without OPENAI_API_KEY) or llm (default with it)
+  --learned      classify with what the database (DATABASE_URL, else the embedded one) has learned from
+                 people's corrections and confirmations, never using an example with the same Message-ID
+                 as the email being scored
   --json         one object: total, intent_strict, intent_lenient, automated_precision, automated_recall,
                  auto_reply_ok_accuracy, unsafe_auto_reply, median_prompt_tokens, confusion (and misses)`,
+  uncorrect: `Usage: ses-daemon-bot uncorrect ID [--note TEXT]
+
+Undoes email ID's latest correction that still stands: its label is retracted (kept and shown, never learned
+from again), with any confirmation given after it, and the email gets back the intent it had before, routed
+again as a correction is (what was delivered stays delivered; never a second automatic reply). Recorded in
+the audit trail as 'uncorrect' (who: cli:<user>). Exit 1 when the email has no correction to undo.`,
+  "export-labels": `Usage: ses-daemon-bot export-labels DIR
+
+Writes every email people labelled (corrected or confirmed; its latest label that was not undone) as
+DIR/email-<id>.eml (the original bytes) and one DIR/labels.jsonl line each, in the format 'eval' reads
+(shared/corpus/README.md): intent and acceptable are what people said; automated and auto_reply_ok are the
+rules' verdict. Then 'eval DIR' scores a classifier on the deployment's own mail. DIR must not hold a
+labels.jsonl yet. Originals too large to keep in the database are skipped (counted).`,
 };
 
 async function main(args: string[]): Promise<number> {
@@ -166,6 +187,7 @@ async function main(args: string[]): Promise<number> {
     classifier: { type: "string" },
     state: { type: "string" },
     note: { type: "string" },
+    learned: { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
   });
   if (values.help) {
@@ -176,14 +198,15 @@ async function main(args: string[]): Promise<number> {
     run: ["once"],
     status: ["json"],
     requeue: ["all"],
-    eval: ["json", "classifier"],
+    eval: ["json", "classifier", "learned"],
     effects: ["json", "state", "all"],
     correct: ["note"],
     handled: ["note"],
     release: ["note"],
     suppressions: ["json", "note"],
+    uncorrect: ["note"],
   };
-  for (const flag of ["once", "json", "all", "classifier", "state", "note"] as const) {
+  for (const flag of ["once", "json", "all", "classifier", "state", "note", "learned"] as const) {
     if (values[flag] && !allowed[command]?.includes(flag)) {
       throw new UsageError(`${command} does not take --${flag}; see '${command} --help'`);
     }
@@ -246,6 +269,33 @@ async function main(args: string[]): Promise<number> {
             throw error;
           }
         });
+      case "uncorrect": {
+        if (positionals.length !== 1 || !/^\d{1,9}$/.test(positionals[0])) {
+          throw new UsageError("uncorrect needs one email ID; see 'uncorrect --help'");
+        }
+        const emailId = Number(positionals[0]);
+        return await withDb(
+          config,
+          async (db) =>
+            uncorrect(db, {
+              emailId,
+              actor: cliActor(),
+              note: values.note,
+              route: await routeOptions(config),
+            }),
+        );
+      }
+      case "export-labels": {
+        if (positionals.length !== 1) throw new UsageError("export-labels needs one DIR");
+        return await withDb(config, async (db) => {
+          const r = await exportLabels(db, positionals[0]);
+          console.log(
+            `export-labels: ${r.written} labelled email(s) written to ${positionals[0]}` +
+              (r.skipped ? `, ${r.skipped} skipped (original not kept in the database)` : ""),
+          );
+          return 0;
+        });
+      }
       case "migrate":
         return await withDb(config, async (db) => {
           const applied = await migrate(db);
@@ -322,7 +372,12 @@ async function main(args: string[]): Promise<number> {
         }
         const progress = new Progress("classified");
         using pool = new ParsePool({ timeoutMs: config.parseTimeoutMs });
+        const learned = values.learned
+          ? await withDbValue(config, (db) => learnedForEval(db, config.classifyMaxChars))
+          : undefined;
+        if (learned) console.error(`eval: ${learned.examples.length} learned example(s) from the database`);
         const report = await evalDir(positionals[0], config, {
+          learned,
           classifier,
           parser: pool.parse,
           onProgress: (done, total) => progress.update(done, total),
@@ -331,7 +386,9 @@ async function main(args: string[]): Promise<number> {
         if (!values.json) {
           const pct = (v: number | null) => v === null ? "n/a" : (v * 100).toFixed(1) + "%";
           console.log(
-            `eval (${classifier}): ${report.total} messages, strict ${pct(report.intent_strict)}, lenient ` +
+            `eval (${classifier}${learned ? ", learned" : ""}): ${report.total} messages, strict ${
+              pct(report.intent_strict)
+            }, lenient ` +
               `${pct(report.intent_lenient)}, unsafe ${report.unsafe_auto_reply}`,
           );
         }
@@ -375,6 +432,7 @@ function parse(args: string[], options: ParseArgsConfig["options"]) {
         classifier?: string;
         state?: string;
         note?: string;
+        learned: boolean;
       };
       positionals: string[];
     };
@@ -389,6 +447,18 @@ async function withDb(
   migrate = true,
 ) {
   const db = await openDatabase(config, { migrate });
+  try {
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
+}
+
+async function withDbValue<T>(
+  config: Config,
+  fn: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>,
+) {
+  const db = await openDatabase(config, { migrate: true });
   try {
     return await fn(db);
   } finally {

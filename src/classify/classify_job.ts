@@ -11,6 +11,8 @@ import { decide, type DecideOptions } from "./decide.ts";
 import { encodeIntent } from "./intents.ts";
 import { LlmRateLimited } from "./llm.ts";
 import { count, observe } from "../metrics.ts";
+import { setLearnedFrom } from "../db/labels.ts";
+import { LearnedCache } from "../learn/store.ts";
 
 /** The job kind. */
 export const CLASSIFY_JOB = "classify";
@@ -20,6 +22,8 @@ export function classifyJobHandler(
   options: Omit<DecideOptions, "lastAttempt" | "signal">,
   next?: NextJob,
 ): JobHandler {
+  // What people taught, read again only when a label was added or retracted.
+  const learned = new LearnedCache(options.maxChars);
   return async ({ job, db, log, signal }) => {
     const emailId = Number(job.payload.email_id);
     const email = await getEmailForClassify(db, emailId);
@@ -35,8 +39,10 @@ export function classifyJobHandler(
         subject: email.subject ?? undefined,
         body: email.body,
         attachments: email.attachments,
+        messageId: email.message_id,
       }, {
         ...options,
+        learned: await learned.current(db),
         verdicts: email.verdicts ?? undefined,
         lastAttempt: job.attempts >= job.max_attempts,
         signal,
@@ -47,7 +53,7 @@ export function classifyJobHandler(
       }
       throw error;
     }
-    await setClassification(db, {
+    const stored = await setClassification(db, {
       id: emailId,
       intentFlags: encodeIntent(decision.intent),
       automated: decision.automated,
@@ -60,6 +66,9 @@ export function classifyJobHandler(
       completionTokens: decision.completionTokens,
       note: decision.note,
     }, next);
+    if (stored && decision.learnedFrom) {
+      await setLearnedFrom(db, { id: emailId, learnedFrom: decision.learnedFrom });
+    }
     count("ses_daemon_bot_emails_classified_total", "Emails classified, by intent and classifier.", {
       intent: decision.intent,
       classifier: decision.classifier,
@@ -82,6 +91,7 @@ export function classifyJobHandler(
       autoReplyOk: decision.auto_reply_ok,
       reasons: decision.reasons,
       note: decision.note ?? undefined,
+      learnedFrom: decision.learnedFrom?.labels.map((l) => l.id),
     });
     return { type: "done" };
   };

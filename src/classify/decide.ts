@@ -11,6 +11,11 @@ import { type Business, systemPrompt, userPrompt } from "./instructions.ts";
 import { LlmClassifier, LlmRateLimited, LlmUnavailable } from "./llm.ts";
 import { classifyOffline } from "./offline.ts";
 import { errorText } from "../log.ts";
+import { featuresOf, nearest } from "../learn/neighbours.ts";
+import { fromPrompt, fromVerdict, type LearnedFrom } from "../learn/learned_from.ts";
+import { promptLearning } from "../learn/prompt.ts";
+import type { Learned } from "../learn/store.ts";
+import { learnedVerdict, WEAK_SIMILARITY } from "../learn/verdict.ts";
 
 /** Which classifier decided: the rules (automated mail), the model, or the offline classifier. */
 export type ClassifierName = "rules" | "llm" | "offline";
@@ -31,11 +36,15 @@ export interface Decision {
   /** Why the fallback decided, when it did. */
   note: string | null;
   evidence: string[];
+  /** The labelled examples that changed the decision (offline) or that the model was shown; null: none. */
+  learnedFrom: LearnedFrom | null;
 }
 
 /** What {@linkcode decide} needs of a message. */
 export interface DecideInput extends AssessableMail {
   body?: string | null;
+  /** Examples with this Message-ID are never used (the email itself, labelled earlier or being scored). */
+  messageId?: string | null;
 }
 
 /** Options of {@linkcode decide}. */
@@ -52,6 +61,8 @@ export interface DecideOptions {
    */
   lastAttempt: boolean;
   signal?: AbortSignal;
+  /** What people taught (src/learn/): absent or empty, the classifiers decide exactly as without. */
+  learned?: Learned;
 }
 
 /** Classifies one message. */
@@ -73,6 +84,7 @@ export async function decide(mail: DecideInput, options: DecideOptions): Promise
     completionTokens: null,
     note: null,
     evidence: [] as string[],
+    learnedFrom: null,
   };
   if (disposition.automated) {
     return { ...base, intent: "unknown", classifier: "rules", promptTokensEstimate: null };
@@ -86,11 +98,17 @@ export async function decide(mail: DecideInput, options: DecideOptions): Promise
       userPrompt(input, "0123456789abcdef"),
   );
   let note: string | null = null;
+  const examples = options.learned?.examples ?? [];
   if (options.llm) {
+    const learned = promptLearning(
+      { subject: mail.subject ?? "", text, sender: mail.sender, messageId: mail.messageId },
+      examples,
+    );
     try {
-      const r = await options.llm.classify(input, options.signal);
+      const r = await options.llm.classify({ ...input, learned }, options.signal);
       return {
         ...base,
+        learnedFrom: learned && fromPrompt(learned),
         intent: r.intent,
         classifier: "llm",
         model: r.model,
@@ -106,12 +124,21 @@ export async function decide(mail: DecideInput, options: DecideOptions): Promise
     }
   }
   const offline = classifyOffline(input);
+  const verdict = examples.length === 0 ? null : learnedVerdict(
+    offline,
+    nearest(featuresOf(input.subject ?? "", text), examples, {
+      k: 5,
+      minSimilarity: WEAK_SIMILARITY,
+      excludeMessageId: mail.messageId,
+    }),
+  );
   return {
     ...base,
-    intent: offline.intent,
+    intent: verdict?.intent ?? offline.intent,
     classifier: "offline",
     promptTokensEstimate,
     note,
-    evidence: offline.evidence,
+    evidence: verdict ? [...offline.evidence, ...verdict.evidence] : offline.evidence,
+    learnedFrom: verdict && fromVerdict(verdict),
   };
 }

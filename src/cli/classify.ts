@@ -8,6 +8,8 @@ import type { Config } from "../config.ts";
 import type { LlmClassifier } from "../classify/llm.ts";
 import { parseEmail } from "../mail/parse.ts";
 import type { Parser } from "../mail/parse_pool.ts";
+import type { Learned } from "../learn/store.ts";
+import { sha256Hex } from "../mail/hex.ts";
 
 /** Options of {@linkcode classifyFile}. */
 export interface ClassifyFileOptions {
@@ -15,6 +17,8 @@ export interface ClassifyFileOptions {
   llm?: LlmClassifier;
   /** Where the file is parsed (the CLI: a ParsePool, as the daemon); default in-process. */
   parser?: Parser;
+  /** What the database has learned (`eval --learned`); never an example of the file's own Message-ID. */
+  learned?: Learned;
 }
 
 /** Classifies one file as the `classify` job would (the LLM when configured, else offline). */
@@ -25,8 +29,12 @@ export async function classifyFile(
 ): Promise<Decision & { file: string }> {
   // An explicit `llm: undefined` (eval --classifier offline) means no model, not the configured one.
   const llm = "llm" in options ? options.llm : createLlm(config);
-  const mail = await (options.parser ?? parseEmail)(await Deno.readFile(path), { transfer: true });
-  const decision = await decide(mail, {
+  const bytes = await Deno.readFile(path);
+  // Without a Message-ID, the one the daemon gives it (parse_job.ts): stored and scored copies then match.
+  const generated = options.learned ? `<${sha256Hex(bytes)}@ses-daemon-bot.invalid>` : undefined;
+  const mail = await (options.parser ?? parseEmail)(bytes, { transfer: true });
+  const decision = await decide({ ...mail, messageId: mail.messageId ?? generated }, {
+    learned: options.learned,
     ownAddresses: config.ownAddresses,
     maxChars: config.classifyMaxChars,
     llm,
@@ -62,6 +70,7 @@ export async function evalDir(
     classifier: "offline" | "llm";
     onProgress?: (done: number, total: number) => void;
     parser?: Parser;
+    learned?: Learned;
   },
 ): Promise<EvalReport> {
   let labels: Label[];
@@ -86,7 +95,13 @@ export async function evalDir(
   for (let i = 0; i < labels.length; i += concurrency) {
     const batch = labels.slice(i, i + concurrency);
     const decided = await Promise.all(
-      batch.map((l) => classifyFile(join(dir, basename(l.file)), config, { llm, parser: options.parser })),
+      batch.map((l) =>
+        classifyFile(join(dir, basename(l.file)), config, {
+          llm,
+          parser: options.parser,
+          learned: options.learned,
+        })
+      ),
     );
     batch.forEach((label, k) => {
       const d = decided[k];

@@ -38,6 +38,8 @@ import { closeSession, type LoginGate, type LoginLimiter, openSession, type Sess
 import { DashboardPage } from "./pages/dashboard.tsx";
 import { BulkResultPage } from "./pages/bulk.tsx";
 import { EmailPage } from "./pages/email.tsx";
+import { emailLearning } from "./learning_data.ts";
+import { undoCorrection } from "../review/undo.ts";
 import { FolderPage } from "./pages/folder.tsx";
 import { SuppressionsPage } from "./pages/suppressions.tsx";
 import { LoginPage, MessagePage } from "./pages/layout.tsx";
@@ -71,6 +73,7 @@ const DONE: Record<string, string> = {
   already: "The address was on the suppression list already.",
   unsuppressed: "The address was taken off the suppression list.",
   absent: "The address was not on the suppression list.",
+  undone: "The correction was undone: its label is retracted and the email has its previous intent again.",
 };
 
 /** Addresses the Suppressions page lists at most (newest first). */
@@ -115,6 +118,15 @@ export function consoleRouter(deps: RouterDeps): Route {
           route: deps.route,
         });
         return redirect(`/emails/${id}?done=${r.changed ? "corrected" : "confirmed"}`);
+      }
+      if ((g = m(/^\/emails\/(\d{1,9})\/undo$/))) {
+        await undoCorrection(deps.db, {
+          emailId: Number(g[1]),
+          actor: session.user,
+          note,
+          route: deps.route,
+        });
+        return redirect(`/emails/${g[1]}?done=undone`);
       }
       if ((g = m(/^\/emails\/(\d{1,9})\/handled$/))) {
         await markHandled(deps.db, { emailId: Number(g[1]), actor: session.user, note });
@@ -308,7 +320,7 @@ async function emailPage(deps: RouterDeps, ctx: RouteContext, id: number): Promi
       404,
     );
   }
-  const [counts, effects, jobs, audit, conversation, suppression, feedback] = await Promise.all([
+  const [counts, effects, jobs, audit, conversation, suppression, feedback, learning] = await Promise.all([
     countFolders(deps.db),
     listEmailEffects(deps.db, id),
     listEmailJobs(deps.db, id, email.raw_id),
@@ -318,6 +330,7 @@ async function emailPage(deps: RouterDeps, ctx: RouteContext, id: number): Promi
       : listConversation(deps.db, { conversationId: email.conversation_id, excerptChars: 300, limit: 50 }),
     getSuppression(deps.db, normaliseAddress(email.reply_to || email.sender)),
     listEmailFeedback(deps.db, id),
+    emailLearning(deps.db, id),
   ]);
   return html(
     <EmailPage
@@ -332,6 +345,7 @@ async function emailPage(deps: RouterDeps, ctx: RouteContext, id: number): Promi
       counts={counts}
       session={session}
       flash={DONE[ctx.url.searchParams.get("done") ?? ""]}
+      learning={learning}
     />,
   );
 }

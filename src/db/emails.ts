@@ -219,6 +219,7 @@ export async function findEmailId(
 /** What the classify job reads of an email. */
 export interface EmailForClassify {
   id: number;
+  message_id: string;
   sender: string;
   reply_to: string | null;
   sender_name: string | null;

@@ -12,6 +12,7 @@ import m0006 from "../../sql/migrations/0006_delivery_fencing.sql" with { type: 
 import m0007 from "../../sql/migrations/0007_ingest_identity.sql" with { type: "text" };
 import m0009 from "../../sql/migrations/0009_conversations.sql" with { type: "text" };
 import m0010 from "../../sql/migrations/0010_console.sql" with { type: "text" };
+import m0011 from "../../sql/migrations/0011_learning.sql" with { type: "text" };
 import m0012 from "../../sql/migrations/0012_console_search.sql" with { type: "text" };
 import m0013 from "../../sql/migrations/0013_suppressions.sql" with { type: "text" };
 import m0014 from "../../sql/migrations/0014_retention.sql" with { type: "text" };
@@ -29,6 +30,7 @@ export const MIGRATIONS: readonly { version: string; sql: string }[] = [
   { version: "0007_ingest_identity", sql: m0007 },
   { version: "0009_conversations", sql: m0009 },
   { version: "0010_console", sql: m0010 },
+  { version: "0011_learning", sql: m0011 },
   { version: "0012_console_search", sql: m0012 },
   { version: "0013_suppressions", sql: m0013 },
   { version: "0014_retention", sql: m0014 },

@@ -8,6 +8,7 @@ import { INTENTS } from "../../classify/intents.ts";
 import type { AuditRow, EmailDetail, EmailEffect, EmailJob, Folder } from "../../db/console.ts";
 import type { EmailFeedback, Suppression } from "../../db/feedback.ts";
 import { Layout, type LayoutProps } from "./layout.tsx";
+import { type LearningProps, LearningSection } from "./learning.tsx";
 import { shown, when } from "./text.ts";
 import { rawNotStoredNote } from "../../retention/raw_note.ts";
 
@@ -27,6 +28,8 @@ export interface EmailPageProps {
   session: NonNullable<LayoutProps["session"]>;
   /** A fixed message after an action (never text from the request). */
   flash?: string;
+  /** What was learned from people: examples used, labels, undo (absent: not shown). */
+  learning?: Omit<LearningProps, "emailId" | "csrf">;
 }
 
 /** The page of one email. */
@@ -123,6 +126,8 @@ export function EmailPage(p: EmailPageProps) {
         {e.classifier_note && <dt>Note</dt>}
         {e.classifier_note && <dd>{shown(e.classifier_note, 1000)}</dd>}
       </dl>
+
+      {p.learning && <LearningSection emailId={e.id} csrf={p.session.csrf} {...p.learning} />}
 
       <h2>Effects</h2>
       {p.effects.length === 0 ? <p class="muted">None.</p> : (
