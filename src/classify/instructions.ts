@@ -42,7 +42,8 @@ export function systemPrompt(nonce: string, business: Business = DEFAULT_BUSINES
 export function userPrompt(input: { subject?: string; text: string }, nonce: string): string {
   // The nonce cannot be guessed from inside the email, so no text in it can close the markers; still, make
   // sure no marker-like text survives.
-  const scrub = (s: string) => s.replaceAll(`email-${nonce}`, "email");
+  const scrub = (s: string) =>
+    s.replaceAll(`email-${nonce}`, "email").replaceAll(`example-${nonce}`, "example");
   return `<email-${nonce}>\nSubject: ${scrub(input.subject ?? "")}\n\n${
     scrub(input.text)
   }\n</email-${nonce}>`;

@@ -8,7 +8,7 @@
 import OpenAI from "openai";
 import { sha256Hex } from "../mail/hex.ts";
 import { retryAfterMs } from "../retry_after.ts";
-import { type Business, DEFAULT_BUSINESS, systemPrompt } from "./instructions.ts";
+import { type Business, DEFAULT_BUSINESS, systemPrompt, userPrompt as emailPrompt } from "./instructions.ts";
 import { decodeIntentFlags, type Intent, isIntent } from "./intents.ts";
 import type { PromptLearning } from "../learn/prompt.ts";
 
@@ -85,12 +85,9 @@ export interface LlmInput {
 
 /** The user message: the examples people labelled (when there are any), then the delimited email. */
 export function userPrompt(input: LlmInput, nonce: string): string {
-  // The nonce cannot be guessed from inside the email, so no text in it can close the markers; still, make
-  // sure no marker-like text survives.
   const scrub = (s: string) =>
     s.replaceAll(`email-${nonce}`, "email").replaceAll(`example-${nonce}`, "example");
-  return examplesBlock(input.learned, nonce, scrub) +
-    `<email-${nonce}>\nSubject: ${scrub(input.subject ?? "")}\n\n${scrub(input.text)}\n</email-${nonce}>`;
+  return examplesBlock(input.learned, nonce, scrub) + emailPrompt(input, nonce);
 }
 
 /**
