@@ -50,3 +50,14 @@ Deno.test("with the server answering, the check passes silently", async () => {
   assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
   assert.equal(new TextDecoder().decode(out.stderr), "");
 });
+
+Deno.test("the load-time check of a test file is a bare TCP connection: refused on a closed port, fine on the server", async () => {
+  const { tcpProblem, TEST_DATABASE_URL } = await import("./helpers/require_postgres.ts");
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  const problem = await tcpProblem(`postgres://postgres@127.0.0.1:${port}/test`);
+  assert.ok(problem && /refused/i.test(problem), problem);
+  assert.equal(await tcpProblem(TEST_DATABASE_URL), undefined);
+  assert.equal(await tcpProblem("postgres://postgres@localhost/test?host=/var/run/postgresql"), undefined);
+});

@@ -37,9 +37,36 @@ export async function postgresProblem(url: string, timeoutMs = 5000): Promise<st
   }
 }
 
-/** Exits the process with one line on stderr when `url` does not answer. */
-export async function requirePostgres(url: string): Promise<void> {
-  const problem = await postgresProblem(url);
+/**
+ * Why the server of `url` cannot be reached over TCP, or undefined when it accepts a connection (or the URL
+ * names a Unix socket). No driver and no timer: postgres.js leaves timers behind after `end()`, and a test
+ * file that checks at load must not leave any for its first test's sanitizer to find.
+ */
+export async function tcpProblem(url: string): Promise<string | undefined> {
+  let host: string, port: number;
+  try {
+    const u = new URL(url);
+    if (u.searchParams.get("host")?.startsWith("/")) return undefined;
+    host = u.hostname.replace(/^\[|\]$/g, "") || "127.0.0.1";
+    port = Number(u.port || 5432);
+  } catch {
+    return "TEST_DATABASE_URL is not a URL";
+  }
+  try {
+    const conn = await Deno.connect({ hostname: host, port });
+    conn.close();
+    return undefined;
+  } catch (error) {
+    return (error as Error).message.split("\n")[0];
+  }
+}
+
+/**
+ * Exits the process with one line on stderr when `url` does not answer: by a query (`deep`, as the test
+ * task's first step does) or by a TCP connection (at a test file's load).
+ */
+export async function requirePostgres(url: string, options: { deep?: boolean } = {}): Promise<void> {
+  const problem = options.deep ? await postgresProblem(url) : await tcpProblem(url);
   if (problem === undefined) return;
   const shown = url.replace(/\/\/([^:@/]+):[^@/]*@/, "//$1:***@");
   console.error(
@@ -49,4 +76,4 @@ export async function requirePostgres(url: string): Promise<void> {
   Deno.exit(1);
 }
 
-if (import.meta.main) await requirePostgres(TEST_DATABASE_URL);
+if (import.meta.main) await requirePostgres(TEST_DATABASE_URL, { deep: true });
