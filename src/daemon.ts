@@ -14,7 +14,6 @@ import {
   suppressionRules,
 } from "./app.ts";
 import { snsFeedbackHandler } from "./feedback/ingest.ts";
-import { runFeedbackQueue } from "./feedback/sqs_feedback.ts";
 import type { Db } from "./db/client.ts";
 import { type Config, configWarnings } from "./config.ts";
 import { Worker } from "./jobs/worker.ts";
@@ -97,7 +96,13 @@ export async function runDaemon(config: Config, options: DaemonOptions): Promise
           }
         }
         await worker.drain();
-        if (feedback) await runFeedbackQueue(feedback, { db, once: true, log: feedbackLog });
+        if (feedback) {
+          await (await feedbackQueueModule()).runFeedbackQueue(feedback, {
+            db,
+            once: true,
+            log: feedbackLog,
+          });
+        }
         await worker.drain();
       } finally {
         await watch.stop();
@@ -201,12 +206,16 @@ export async function runDaemon(config: Config, options: DaemonOptions): Promise
         })
       ),
       ...(feedback
-        ? [runFeedbackQueue(feedback, {
-          db,
-          signal: stop.signal,
-          log: feedbackLog,
-          onSuccess: () => feedbackRead = Date.now(),
-        })]
+        ? [
+          feedbackQueueModule().then(({ runFeedbackQueue }) =>
+            runFeedbackQueue(feedback, {
+              db,
+              signal: stop.signal,
+              log: feedbackLog,
+              onSuccess: () => feedbackRead = Date.now(),
+            })
+          ),
+        ]
         : []),
       // With only the SNS endpoint there is nothing to poll: wait for the stop signal.
       new Promise((resolve) => stop.signal.addEventListener("abort", resolve, { once: true })),
@@ -311,4 +320,13 @@ async function snsStarter(): Promise<
     AWS_MODULES.s3(),
   ]);
   return (db, region, endpoint, options) => start(db, createS3Client({ region, endpoint }), options);
+}
+
+/**
+ * The SES feedback queue's reader, loaded only when a queue is configured: a static import would evaluate the
+ * AWS SQS client at start in every context of the single-file bundle, the parse workers too, which have no
+ * environment access (the bundle smoke test failed with NotCapable on AWS_LAMBDA_NODEJS_NO_GLOBAL_AWSLAMBDA).
+ */
+function feedbackQueueModule(): Promise<typeof import("./feedback/sqs_feedback.ts")> {
+  return import("./feedback/sqs_feedback.ts");
 }
