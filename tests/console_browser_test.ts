@@ -126,6 +126,7 @@ Deno.test({
 Deno.test({
   name: "in Chromium: search a folder, see the dashboard's chart, mark a selection handled at once",
   ignore: !CHROMIUM,
+  // As above: puppeteer's WebSocket and the browser process live across steps and are closed in finally.
   sanitizeOps: false,
   sanitizeResources: false,
   fn: async () => {
