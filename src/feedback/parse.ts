@@ -6,7 +6,7 @@
  * publishes to Amazon SNS" in the SES developer guide. SES reserves the right to add fields: only the fields
  * below are read, anything else is ignored.
  */
-import { isSnsEnvelope } from "../mail/ses_notification.ts";
+import { isObject, isSnsEnvelope, parseJson } from "../mail/ses_notification.ts";
 
 /** What a notification says about one recipient. */
 export type FeedbackKind = "bounce" | "complaint" | "delivery";
@@ -171,18 +171,6 @@ export function splitNotifications(text: string): { values: unknown[] } | { erro
 
 function fail(reason: string): { error: string } {
   return { error: `Cannot read SES feedback notification: ${reason}` };
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function str(value: unknown): string | undefined {

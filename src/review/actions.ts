@@ -12,7 +12,6 @@ import {
   getEmailDetail,
   insertAudit,
   insertLabel,
-  listEmailEffects,
   listEmailJobs,
   markEmailHandled,
   releaseWithheldReply,
@@ -20,7 +19,7 @@ import {
 } from "../db/console.ts";
 import { getEffect, lockEmail, markEmailProcessedIfDone, retryFailedEffects } from "../db/effects.ts";
 import { requeueEffectJobs, requeueJobs } from "../db/jobs.ts";
-import { rerouteCorrected } from "./reroute.ts";
+import { rerouteAfterIntentChange } from "./reroute.ts";
 
 /** An action that cannot be done, and why; `status` is what the console answers with. */
 export class ActionError extends Error {
@@ -95,15 +94,7 @@ export async function correctIntent(
       throw new ActionError(`Email ${p.emailId} changed meanwhile; try again`, 409);
     }
     await insertLabel(tx, { ...label, kind: "correction" });
-    const effects = e.routed_at === null ? [] : await rerouteCorrected(tx, {
-      emailId: p.emailId,
-      correction,
-      thread: { conversationId: e.conversation_id, parentId: e.thread_parent_id, link: e.thread_link },
-      existing: await listEmailEffects(tx, p.emailId),
-      options: p.route,
-    });
-    await markEmailProcessedIfDone(tx, p.emailId);
-    const routed = effects.map((f) => `${f.purpose} (${f.state}${f.reason ? `: ${f.reason}` : ""})`);
+    const { effects, routed } = await rerouteAfterIntentChange(tx, e, correction, p.route);
     await insertAudit(tx, {
       emailId: p.emailId,
       actor: p.actor,

@@ -9,14 +9,50 @@
 import { type Effect, plan, type Suppressed } from "../act/plan.ts";
 import { conversationOf, DELIVER_JOB, routable, type RouteOptions } from "../act/route_job.ts";
 import type { Queryable } from "../db/client.ts";
-import type { EmailEffect } from "../db/console.ts";
+import { type EmailEffect, listEmailEffects } from "../db/console.ts";
 import { getSuppression } from "../db/feedback.ts";
 import { normaliseAddress } from "../feedback/parse.ts";
-import { getEmailForRoute, type PlannedEffect, type StoredEffect, storeRoute } from "../db/effects.ts";
+import {
+  getEmailForRoute,
+  markEmailProcessedIfDone,
+  type PlannedEffect,
+  type StoredEffect,
+  storeRoute,
+} from "../db/effects.ts";
 
 /** Why a corrected email gets no new automatic reply. */
 export const SECOND_REPLY_REASON =
   "a correction never sends a second automatic reply: this email already has one (delivered, pending or failed)";
+
+/**
+ * After a person changed an email's intent (a correction, or its undo): routes it again when it was routed at
+ * all, settles it, and describes the new effects for the audit line. Call inside that transaction.
+ */
+export async function rerouteAfterIntentChange(
+  tx: Queryable,
+  e: {
+    id: number;
+    routed_at: unknown;
+    conversation_id: number | null;
+    thread_parent_id: number | null;
+    thread_link: string | null;
+  },
+  correction: number,
+  options: RouteOptions,
+): Promise<{ effects: StoredEffect[]; routed: string[] }> {
+  const effects = e.routed_at === null ? [] : await rerouteCorrected(tx, {
+    emailId: e.id,
+    correction,
+    thread: { conversationId: e.conversation_id, parentId: e.thread_parent_id, link: e.thread_link },
+    existing: await listEmailEffects(tx, e.id),
+    options,
+  });
+  await markEmailProcessedIfDone(tx, e.id);
+  return {
+    effects,
+    routed: effects.map((f) => `${f.purpose} (${f.state}${f.reason ? `: ${f.reason}` : ""})`),
+  };
+}
 
 /** The effects of a re-routing, with their new purposes; call inside the transaction that set the intent. */
 export async function rerouteCorrected(

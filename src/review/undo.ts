@@ -7,12 +7,12 @@
  */
 import { encodeIntent, isIntent } from "../classify/intents.ts";
 import type { Db } from "../db/client.ts";
-import { getEmailDetail, insertAudit, listEmailEffects, setCorrectedIntent } from "../db/console.ts";
-import { lockEmail, markEmailProcessedIfDone, type StoredEffect } from "../db/effects.ts";
+import { getEmailDetail, insertAudit, setCorrectedIntent } from "../db/console.ts";
+import { lockEmail, type StoredEffect } from "../db/effects.ts";
 import { latestCorrection, listEmailLabels, retractLabel } from "../db/labels.ts";
 import type { RouteOptions } from "../act/route_job.ts";
 import { ActionError } from "./actions.ts";
-import { rerouteCorrected } from "./reroute.ts";
+import { rerouteAfterIntentChange } from "./reroute.ts";
 
 /** What {@linkcode undoCorrection} did. */
 export interface UndoResult {
@@ -53,15 +53,7 @@ export async function undoCorrection(
     if (correction === undefined) {
       throw new ActionError(`Email ${p.emailId} changed meanwhile; try again`, 409);
     }
-    const effects = e.routed_at === null ? [] : await rerouteCorrected(tx, {
-      emailId: p.emailId,
-      correction,
-      thread: { conversationId: e.conversation_id, parentId: e.thread_parent_id, link: e.thread_link },
-      existing: await listEmailEffects(tx, p.emailId),
-      options: p.route,
-    });
-    await markEmailProcessedIfDone(tx, p.emailId);
-    const routed = effects.map((f) => `${f.purpose} (${f.state}${f.reason ? `: ${f.reason}` : ""})`);
+    const { effects, routed } = await rerouteAfterIntentChange(tx, e, correction, p.route);
     await insertAudit(tx, {
       emailId: p.emailId,
       actor: p.actor,
